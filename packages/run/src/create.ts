@@ -1,0 +1,158 @@
+/**
+ * `create` (and the first half of `run`): bundle → state dir → cgroup → Plan →
+ * oci-init, leaving the container's init blocked on the exec fifo.
+ *
+ * Safety rule 6: from the moment the state directory exists, every failure or
+ * interruption (SIGINT/SIGTERM/SIGHUP) runs the rollback — kill the cgroup's
+ * processes, remove the cgroup and the state directory. Against SIGKILL the
+ * record is written *before* each resource is made, so `delete --force`
+ * finds everything a crashed create left (all its processes are in the
+ * cgroup: oci-init joins it before it clones).
+ */
+import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync, constants as C } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { cgroupProcsFiles, createCgroup, detectHost, planCgroup } from "@oci-tools/cgroup";
+import { ToolError } from "@oci-tools/cli";
+import { errors } from "./errors.ts";
+import { makeFifo } from "./fifo.ts";
+import { spawnInit, type StartedInit } from "./init.ts";
+import { acquireLock } from "./lock.ts";
+import { buildPlan, loadBundleSpec } from "./planner.ts";
+import { readProcStat } from "./proc.ts";
+import { EXEC_FIFO, LOCK_FILE, type ContainerRecord, type StateStore } from "./state.ts";
+import { destroyContainer } from "./lifecycle.ts";
+import { rfc3339Nano } from "./timefmt.ts";
+
+export interface CreateOptions {
+  readonly id: string;
+  readonly bundle: string;
+  readonly pidFile?: string | undefined;
+  readonly consoleSocket?: string | undefined;
+  readonly noPivot: boolean;
+  readonly noNewKeyring: boolean;
+  readonly preserveFds: number;
+  readonly systemdCgroup: boolean;
+  /** "exit" for create; "wait" for a foreground run (oci-init's stage 0 then exits with the container's status). */
+  readonly stage0: "exit" | "wait";
+}
+
+export interface Created {
+  readonly record: ContainerRecord;
+  readonly init: StartedInit;
+}
+
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${dirname(path)}/.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_TRUNC, 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
+
+export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
+  const dir = store.dir(o.id); // validates the id before anything touches the disk
+  const bundle = resolve(o.bundle);
+  if (o.consoleSocket) throw new ToolError(`create ${o.id}: --console-socket is not supported yet (terminals have their own issue)`);
+  if (store.exists(o.id)) throw errors.alreadyExists(o.id);
+
+  const spec = await loadBundleSpec(bundle, o.id);
+  if (spec.process?.terminal) {
+    throw new ToolError(`create ${o.id}: process.terminal is true, but terminals are not supported yet (set "terminal": false)`);
+  }
+  const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(bundle, spec.root.path);
+  let rootStat;
+  try {
+    rootStat = statSync(rootfs);
+  } catch {
+    throw new ToolError(`create ${o.id}: rootfs ${rootfs}: no such file or directory`);
+  }
+  if (!rootStat.isDirectory()) throw new ToolError(`create ${o.id}: rootfs ${rootfs}: not a directory`);
+
+  const host = detectHost();
+  const cgroup = planCgroup({
+    layout: host.layout,
+    own: host.own,
+    id: o.id,
+    cgroupsPath: spec.linux?.cgroupsPath,
+    systemd: o.systemdCgroup,
+    resources: spec.linux?.resources,
+  });
+
+  store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
+  const lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
+  let record: ContainerRecord = {
+    ociVersion: spec.ociVersion,
+    id: o.id,
+    pid: 0,
+    pidStartTime: 0,
+    phase: "creating",
+    bundle,
+    rootfs,
+    created: rfc3339Nano(),
+    annotations: spec.annotations ?? {},
+    ownerUid: process.getuid?.() ?? 0,
+    cgroup,
+    systemdCgroup: o.systemdCgroup,
+  };
+
+  let interrupted: string | undefined;
+  let rollingBack = false;
+  const rollback = () => {
+    if (rollingBack) return;
+    rollingBack = true;
+    try {
+      destroyContainer(store, o.id, record);
+    } catch {
+      // Best effort: what is left is still recorded for delete --force.
+    }
+  };
+  const onSignal = (sig: string) => {
+    interrupted = sig;
+    rollback();
+    lock.release();
+    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3 } as Record<string, number>)[sig]!);
+  };
+  for (const s of INTERRUPTS) process.on(s, onSignal);
+  try {
+    store.write(record); // recorded before the cgroup exists
+    createCgroup(cgroup);
+    const fifo = `${dir}/${EXEC_FIFO}`;
+    makeFifo(fifo);
+    const plan = await buildPlan(spec, {
+      id: o.id,
+      bundle,
+      rootfs,
+      stage0: o.stage0,
+      cgroupProcs: cgroupProcsFiles(cgroup),
+      execFifo: fifo,
+      noPivot: o.noPivot,
+      noNewKeyring: o.noNewKeyring,
+      preserveFds: o.preserveFds,
+    });
+    const extraFds = Array.from({ length: o.preserveFds }, (_, i) => 3 + i);
+    const init = await spawnInit(plan, (pid) => {
+      const st = readProcStat(pid);
+      record = { ...record, pid, pidStartTime: st?.startTime ?? 0 };
+      store.write(record);
+    }, extraFds);
+    if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`);
+    record = { ...record, phase: "created" };
+    store.write(record);
+    if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
+    return { record, init };
+  } catch (e) {
+    rollback();
+    if (e instanceof ToolError) throw e;
+    throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });
+  } finally {
+    for (const s of INTERRUPTS) process.off(s, onSignal);
+    lock.release();
+  }
+}
+

@@ -1,0 +1,51 @@
+/**
+ * `run`: create + start, then (foreground) wait for the container and exit
+ * with its status. oci-init runs with stage0 "wait", so it stays our child
+ * and exits with the container's status (128+N when killed by signal N):
+ * Node/Bun cannot wait for a process that is not their child, and this keeps
+ * us from becoming a subreaper. Signals we receive are forwarded to the
+ * container's init (like runc without a terminal).
+ */
+import type { Globals } from "./context.ts";
+import type { Created } from "./create.ts";
+import { destroyContainer, startContainer } from "./lifecycle.ts";
+import { isSameLiveProcess } from "./proc.ts";
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM"] as const;
+
+export async function runContainer(
+  g: Globals,
+  create: (g: Globals) => Promise<Created>,
+  o: { id: string; detach: boolean; keep: boolean },
+): Promise<number> {
+  const created = await create(g);
+  const { record } = created;
+  // Forward from here on: a SIGINT now must reach the container, not kill us half-way.
+  const forward = (sig: NodeJS.Signals) => {
+    if (isSameLiveProcess(record.pid, record.pidStartTime)) {
+      try {
+        process.kill(record.pid, sig);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+  };
+  if (!o.detach) for (const s of FORWARDED) process.on(s, forward);
+  try {
+    try {
+      startContainer(g.store, o.id);
+    } catch (e) {
+      destroyContainer(g.store, o.id, g.store.read(o.id));
+      throw e;
+    }
+    if (o.detach) {
+      await created.init.exited;
+      return 0;
+    }
+    const status = await created.init.exited;
+    if (!o.keep) destroyContainer(g.store, o.id, g.store.read(o.id));
+    return status;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}
