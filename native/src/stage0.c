@@ -1,0 +1,191 @@
+/* Stage 0: join the cgroup and namespaces, clone the container init with its
+ * new namespaces, write its id maps, report its pid, then exit or wait. */
+#define _GNU_SOURCE
+#include "oci.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static volatile pid_t g_child;
+
+static _Noreturn void die(int sync_fd, const char *op_name) {
+  sync_send_error(sync_fd, -1, op_name, g_err.err, g_err.msg);
+  _exit(1);
+}
+
+static int write_file(const char *path, const char *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t w = write(fd, data, len);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return w == (ssize_t)len ? 0 : -1;
+}
+
+static void join_cgroups(struct plan *p, int sync_fd) {
+  char pid[16];
+  int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+  for (uint32_t i = 0; i < p->ncgroup_procs; i++)
+    if (write_file(p->cgroup_procs[i], pid, (size_t)n) < 0) {
+      fail_errno(errno, "join cgroup %s", p->cgroup_procs[i]);
+      die(sync_fd, "cgroup");
+    }
+}
+
+static void join_namespaces(struct plan *p, int sync_fd) {
+  int fds[16];
+  /* Open every path first: joining a mount namespace changes what paths mean. */
+  for (uint32_t i = 0; i < p->njoins; i++) {
+    fds[i] = open(p->joins[i].path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) {
+      fail_errno(errno, "open namespace %s", p->joins[i].path);
+      die(sync_fd, "setns");
+    }
+  }
+  for (uint32_t i = 0; i < p->njoins; i++) {
+    if (setns(fds[i], (int)p->joins[i].type) < 0) {
+      fail_errno(errno, "join namespace %s (type 0x%x)", p->joins[i].path, p->joins[i].type);
+      die(sync_fd, "setns");
+    }
+    close(fds[i]);
+  }
+}
+
+/* A time namespace applies to children, so stage 0 unshares it and sets the
+ * offsets before cloning the first (and only) process that enters it. */
+static void make_time_ns(struct plan *p, int sync_fd) {
+  if (unshare(CLONE_NEWTIME) < 0) {
+    fail_errno(errno, "unshare time namespace");
+    die(sync_fd, "timens");
+  }
+  char buf[128];
+  int n = 0;
+  if (p->monotonic.present)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "monotonic %lld %u\n", (long long)p->monotonic.secs, p->monotonic.nsecs);
+  if (p->boottime.present)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "boottime %lld %u\n", (long long)p->boottime.secs, p->boottime.nsecs);
+  /* The kernel takes one offset per write. */
+  for (char *line = buf; n > 0 && *line;) {
+    char *nl = strchr(line, '\n');
+    if (write_file("/proc/self/timens_offsets", line, (size_t)(nl - line + 1)) < 0) {
+      fail_errno(errno, "write /proc/self/timens_offsets");
+      die(sync_fd, "timens");
+    }
+    line = nl + 1;
+  }
+}
+
+static int write_map(pid_t pid, const char *file, const struct id_map *m, uint32_t n) {
+  char path[64], buf[340 * 36 + 1];
+  size_t len = 0;
+  for (uint32_t i = 0; i < n; i++)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  if (write_file(path, buf, len) < 0) return fail_errno(errno, "write %s", path);
+  return 0;
+}
+
+static int write_id_maps(struct plan *p, pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+  const char *sg = p->setgroups_allow ? "allow" : "deny";
+  if (write_file(path, sg, strlen(sg)) < 0 && !(errno == ENOENT && p->setgroups_allow))
+    return fail_errno(errno, "write %s", path);
+  if (write_map(pid, "uid_map", p->uid_maps, p->nuid_maps) < 0) return -1;
+  return write_map(pid, "gid_map", p->gid_maps, p->ngid_maps);
+}
+
+static void forward_signal(int sig) {
+  if (g_child > 0) kill(g_child, sig);
+}
+
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+static _Noreturn void wait_child(pid_t child) {
+  struct sigaction sa = {0};
+  sa.sa_handler = forward_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
+  int status;
+  for (;;) {
+    pid_t r = waitpid(child, &status, 0);
+    if (r == child) break;
+    if (r < 0 && errno != EINTR) _exit(1);
+  }
+  if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  _exit(WEXITSTATUS(status));
+}
+
+_Noreturn void stage0(struct plan *p, int sync_fd) {
+  join_cgroups(p, sync_fd);
+  join_namespaces(p, sync_fd);
+  if (p->create_flags & CLONE_NEWTIME) make_time_ns(p, sync_fd);
+
+  int release[2], status[2];
+  if (pipe2(release, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
+    fail_errno(errno, "pipe");
+    die(sync_fd, "clone");
+  }
+  /* clone() without a stack: fork semantics plus the new namespaces. */
+  unsigned long flags = (p->create_flags & ~(unsigned long)CLONE_NEWTIME) | SIGCHLD;
+  pid_t child = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+  if (child < 0) {
+    fail_errno(errno, "clone with namespace flags 0x%lx", flags & ~(unsigned long)SIGCHLD);
+    die(sync_fd, "clone");
+  }
+  if (child == 0) {
+    close(release[1]);
+    close(status[0]);
+    stage1(p, sync_fd, release[0], status[1]);
+  }
+  g_child = child;
+  close(release[0]);
+  close(status[1]);
+  if ((p->create_flags & CLONE_NEWUSER) && p->has_idmaps && write_id_maps(p, child) < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    die(sync_fd, "idmap");
+  }
+  sync_send_pid(sync_fd, child);
+  if (write(release[1], "1", 1) != 1) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    fail_errno(errno, "release container init");
+    die(sync_fd, "clone");
+  }
+  close(release[1]);
+  int wait_mode = p->stage0_wait;
+  plan_free(p);
+  if (wait_mode) {
+    close(status[0]);
+    wait_child(child);
+  }
+  char st = 0;
+  ssize_t n;
+  do n = read(status[0], &st, 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 1 && st == 'R') _exit(0);
+  /* Stage 1 failed (and reported, 'E') or died without a word (EOF). */
+  int ws = 0;
+  waitpid(child, &ws, 0);
+  if (n != 1) {
+    char msg[96];
+    if (WIFSIGNALED(ws)) snprintf(msg, sizeof msg, "container init was killed by signal %d before it was ready", WTERMSIG(ws));
+    else snprintf(msg, sizeof msg, "container init exited with status %d before it was ready", WEXITSTATUS(ws));
+    sync_send_error(sync_fd, -1, "init", ECHILD, msg);
+  }
+  _exit(1);
+}

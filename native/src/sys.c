@@ -1,0 +1,136 @@
+/* libocisys: the syscalls TypeScript needs (loaded by packages/sys with koffi),
+ * and the procfs checks oci-init shares. Library functions return a value >= 0
+ * or -errno: no errno capture needed on the JavaScript side. */
+#define _GNU_SOURCE
+#include "oci.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int fd_is_procfs(int fd) {
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) < 0) return -1;
+  return sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* Safety rule 4: /proc writes go through an fd proven to be on procfs; a
+ * container could otherwise have mounted something over /proc/sys/x
+ * (CVE-2019-16884, CVE-2019-19921 class). */
+int open_proc_write(const char *rel) {
+  int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) return -1;
+  if (fd_is_procfs(proc) != 1) {
+    close(proc);
+    errno = EXDEV;
+    return -1;
+  }
+  int fd = open_in_root(proc, rel, O_WRONLY);
+  int e = errno;
+  close(proc);
+  if (fd < 0) {
+    errno = e;
+    return -1;
+  }
+  if (fd_is_procfs(fd) != 1) {
+    close(fd);
+    errno = EXDEV;
+    return -1;
+  }
+  return fd;
+}
+
+/* ── exported API ── */
+#define API __attribute__((visibility("default")))
+#define NEG(x) ((x) < 0 ? -errno : (x))
+
+API int ocisys_is_procfs_fd(int fd) { return NEG(fd_is_procfs(fd)); }
+
+API int ocisys_send_fd(int sock, int fd, const void *payload, int len) {
+  char dummy = 0;
+  struct iovec iov = {len > 0 ? (void *)payload : &dummy, len > 0 ? (size_t)len : 1};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : 0;
+}
+
+/* Receives one fd (returned) and up to cap payload bytes (count in *len). */
+API int ocisys_recv_fd(int sock, void *payload, int cap, int *len) {
+  char dummy;
+  struct iovec iov = {cap > 0 ? payload : &dummy, cap > 0 ? (size_t)cap : 1};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * 4)]; } u;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (len) *len = cap > 0 ? (int)r : 0;
+  int fd = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+      if (fd < 0) fd = got;
+      else close(got); /* only one fd expected: never leak extras */
+    }
+  }
+  if (msg.msg_flags & MSG_CTRUNC) {
+    if (fd >= 0) close(fd);
+    return -EMSGSIZE;
+  }
+  if (fd < 0) return r == 0 ? -EPIPE : -EBADMSG;
+  return fd;
+}
+
+API int ocisys_pidfd_open(int pid, unsigned flags) {
+  long r = syscall(SYS_pidfd_open, pid, flags);
+  return r < 0 ? -errno : (int)r;
+}
+
+API int ocisys_pidfd_send_signal(int pidfd, int sig) {
+  long r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+  return r < 0 ? -errno : 0;
+}
+
+API int ocisys_waitpid(int pid, int *status, int options) {
+  int r;
+  do r = waitpid(pid, status, options);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : r;
+}
+
+API int ocisys_set_child_subreaper(int on) {
+  return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+API int ocisys_close(int fd) { return close(fd) < 0 ? -errno : 0; }
+
+API const char *ocisys_errno_name(int err) { return errno_name(err); }
+
+API const char *ocisys_strerror(int err) { return strerror(err); }
