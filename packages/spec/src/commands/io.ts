@@ -1,0 +1,49 @@
+/** Input/output plumbing shared by the oci-spec subcommands. */
+import { isatty } from "node:tty";
+import { type CommandIO, type ParsedArgs, ToolError, UsageError } from "@oci-tools/cli";
+import { InputError } from "../errors.ts";
+import { stringifyJson } from "../format.ts";
+import { type InputSource, readJson, sourceName } from "../read.ts";
+import { writeFileAtomic } from "../write.ts";
+
+/** FILE positional ("-" = stdin), or --bundle DIR, or stdin; never two of them. */
+export function inputSource(args: ParsedArgs, file: string | undefined): InputSource {
+  const bundle = args.string("bundle");
+  if (bundle !== undefined && file !== undefined) throw new UsageError("give either a FILE or --bundle DIR, not both");
+  if (bundle !== undefined) return { kind: "bundle", dir: bundle };
+  if (file !== undefined && file !== "-") return { kind: "file", path: file };
+  if (isatty(0)) throw new UsageError("no input: give a FILE, --bundle DIR, or pipe JSON on stdin");
+  return { kind: "stdin" };
+}
+
+/** Reads and parses a source; read/parse problems become one-line ToolErrors. */
+export function readInput(source: InputSource): unknown {
+  try {
+    return readJson(source);
+  } catch (error) {
+    if (error instanceof InputError) throw new ToolError(error.message);
+    throw error;
+  }
+}
+
+/** Where --in-place writes: the file or DIR/config.json. stdin cannot be edited in place. */
+export function inPlaceTarget(args: ParsedArgs, source: InputSource): string | undefined {
+  if (!args.bool("in-place")) return undefined;
+  if (source.kind === "stdin") throw new UsageError("--in-place needs a FILE or --bundle DIR, not stdin");
+  return sourceName(source);
+}
+
+/** Writes the result to stdout, or atomically over the input with --in-place. */
+export function emit(io: CommandIO, value: unknown, target: string | undefined): void {
+  const text = stringifyJson(value);
+  if (target === undefined) {
+    io.stdout(text);
+    return;
+  }
+  try {
+    writeFileAtomic(target, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ToolError(`${target}: cannot write: ${code}`);
+  }
+}
