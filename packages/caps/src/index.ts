@@ -1,0 +1,15 @@
+export { planProcess, capabilitySets, rlimitValue, type ProcessOptions, type CapabilitySets } from "./plan.ts";
+export {
+  CAPABILITIES,
+  CAP_LAST,
+  RLIMITS,
+  RLIM_INFINITY,
+  SCHED_POLICIES,
+  SCHED_FLAGS,
+  IOPRIO_CLASSES,
+  IOPRIO_CLASS_SHIFT,
+  PERSONALITY_DOMAINS,
+  PERSONALITY_FLAGS,
+  capabilityNames,
+} from "./names.ts";
+export type { CapsSpec, CapsSpecCapabilities, CapsSpecRlimit, CapsSpecScheduler } from "./spec-like.ts";
