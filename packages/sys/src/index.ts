@@ -1,0 +1,16 @@
+export { SysError, errnoName } from "./errors.ts";
+export { nativePath, nativeCandidates, type NativeArtifact } from "./native-path.ts";
+export {
+  isProcfsFd,
+  sendFd,
+  recvFd,
+  pidfdOpen,
+  pidfdSendSignal,
+  waitpid,
+  WNOHANG,
+  prctlSetChildSubreaper,
+  closeFd,
+  ffiLoaded,
+  type WaitResult,
+} from "./ffi.ts";
+export { runInit, type RunInitOptions, type InitRun, type InitMessage, type InitErrorMessage } from "./oci-init.ts";

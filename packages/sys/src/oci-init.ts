@@ -1,0 +1,139 @@
+/**
+ * Spawning native/oci-init and speaking its sync protocol.
+ *
+ *   fd 3 of oci-init: a unix stream socket (Bun's stdio "pipe" beyond index 2).
+ *   caller → init: u32 LE length + encodePlan(plan) bytes (native/PLAN-FORMAT.md)
+ *   init → caller: JSON lines {"type":"pid","pid":N} (host pid of the container
+ *                  init), then {"type":"ready"} or {"type":"error",op,opName,errno,message}.
+ *   Fds to preserve are passed at 4, 5, … and arrive in the container at 3, 4, ….
+ *   stage0 "exit": oci-init exits 0 after ready, 1 after an error.
+ *   stage0 "wait": oci-init exits with the container's status (128+signal).
+ */
+import { writeSync } from "node:fs";
+import type { Subprocess } from "bun";
+import { framePlan, type Plan } from "@oci-tools/plan";
+import { nativePath } from "./native-path.ts";
+
+export interface InitErrorMessage {
+  readonly type: "error";
+  /** Index of the failing op, -1 for a step outside the ops (setns, clone, exec lookup, …). */
+  readonly op: number;
+  readonly opName: string;
+  readonly errno: string;
+  readonly message: string;
+}
+
+export type InitMessage = { readonly type: "pid"; readonly pid: number } | { readonly type: "ready" } | InitErrorMessage;
+
+type StdioTarget = "inherit" | "pipe" | "ignore" | number;
+
+export interface RunInitOptions {
+  /** stdin, stdout, stderr of oci-init (and so of the container). Default: inherit all. */
+  readonly stdio?: readonly [StdioTarget, StdioTarget, StdioTarget];
+  /** Host fds handed to the container as 3, 4, … (plan.process.preserveFds must match). */
+  readonly preserveFds?: readonly number[];
+  /** The oci-init binary (default nativePath("oci-init")). */
+  readonly initPath?: string;
+  /** Environment of oci-init itself (not the container's). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+export interface InitRun {
+  /** The oci-init (stage 0) process. */
+  readonly proc: Subprocess<"pipe" | "inherit" | "ignore", "pipe" | "inherit" | "ignore", "pipe" | "inherit" | "ignore">;
+  /** Host pid of the container init, once stage 0 reported it. */
+  readonly pid: number | undefined;
+  /** Stage 1 reached the end of its ops (it now waits on the exec fifo or execs). */
+  readonly ready: boolean;
+  /** The first error reported, if any. */
+  readonly error: InitErrorMessage | undefined;
+  /** Stage 0's exit status (128+signal when killed). */
+  readonly exited: Promise<number>;
+  /** Every message so far; later ones (an exec failure after ready) are appended until EOF. */
+  readonly messages: InitMessage[];
+  /** Resolves at EOF of the sync channel (all init processes exec'd or exited). */
+  readonly closed: Promise<void>;
+}
+
+function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let off = 0;
+    const step = (): void => {
+      try {
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        resolve();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") setTimeout(step, 1);
+        else reject(e);
+      }
+    };
+    step();
+  });
+}
+
+/** Spawns oci-init, sends the plan, and resolves once the init is ready or failed. */
+export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<InitRun> {
+  const framed = framePlan(plan);
+  const stdio = opts.stdio ?? ["inherit", "inherit", "inherit"];
+  const preserve = opts.preserveFds ?? [];
+  const proc = Bun.spawn([opts.initPath ?? nativePath("oci-init")], {
+    stdio: [...stdio, "pipe", ...preserve] as never,
+    env: (opts.env ?? process.env) as Record<string, string>,
+  });
+  const exited = proc.exited.then(() => (proc.signalCode ? 128 + signalNumber(proc.signalCode) : (proc.exitCode ?? 1)));
+  const sync = (proc.stdio as unknown as unknown[])[3] as number;
+  const messages: InitMessage[] = [];
+  const state: { pid?: number; ready: boolean; error?: InitErrorMessage } = { ready: false };
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((r) => (settle = r));
+  const closed = (async () => {
+    await writeAll(sync, framed).catch(() => {}); // a dead init shows up as EOF below
+    const reader = Bun.file(sync).stream().getReader();
+    const decoder = new TextDecoder();
+    let pending = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (!line) continue;
+        const msg = JSON.parse(line) as InitMessage;
+        messages.push(msg);
+        if (msg.type === "pid") state.pid = msg.pid;
+        else if (msg.type === "ready") (state.ready = true), settle();
+        else if (!state.error) (state.error = msg), settle();
+      }
+    }
+    settle();
+  })();
+  // Ready/error, or EOF, or stage 0 exiting without a word: whichever comes first.
+  await Promise.race([settled, exited.then(() => Promise.race([closed, Bun.sleep(200)]))]);
+  return {
+    proc,
+    get pid() {
+      return state.pid;
+    },
+    get ready() {
+      return state.ready;
+    },
+    get error() {
+      return state.error;
+    },
+    exited,
+    messages,
+    closed,
+  } as InitRun;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGCONT: 18,
+  SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGXCPU: 24, SIGXFSZ: 25, SIGSYS: 31,
+};
+
+function signalNumber(name: string): number {
+  return SIGNALS[name] ?? 0;
+}
