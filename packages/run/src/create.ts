@@ -15,7 +15,7 @@ import { cgroupProcsFiles, createCgroup, detectHost, planCgroup } from "@oci-too
 import { ToolError } from "@oci-tools/cli";
 import { errors } from "./errors.ts";
 import { makeFifo } from "./fifo.ts";
-import { spawnInit, type StartedInit } from "./init.ts";
+import type { InitErrorMessage, InitRun } from "@oci-tools/sys";
 import { acquireLock } from "./lock.ts";
 import { buildPlan, loadBundleSpec } from "./planner.ts";
 import { readProcStat } from "./proc.ts";
@@ -38,7 +38,7 @@ export interface CreateOptions {
 
 export interface Created {
   readonly record: ContainerRecord;
-  readonly init: StartedInit;
+  readonly init: InitRun;
 }
 
 function writeFileAtomic(path: string, text: string): void {
@@ -53,6 +53,13 @@ function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** "op 3 (mount): mount /proc: EPERM"; exec lookups already read like runc's ("executable file not found in $PATH"). */
+function describeInitError(e: InitErrorMessage): string {
+  const where = e.op >= 0 ? `op ${e.op} (${e.opName}): ` : e.opName && !e.message.startsWith(e.opName) ? `${e.opName}: ` : "";
+  const errno = e.errno && e.errno !== "0" && !e.message.includes(e.errno) ? `: ${e.errno}` : "";
+  return `${where}${e.message}${errno}`;
+}
+
 const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
@@ -64,6 +71,11 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   const spec = await loadBundleSpec(bundle, o.id);
   if (spec.process?.terminal) {
     throw new ToolError(`create ${o.id}: process.terminal is true, but terminals are not supported yet (set "terminal": false)`);
+  }
+  const hookNames = Object.entries(spec.hooks).filter(([, list]) => (list?.length ?? 0) > 0).map(([name]) => name);
+  if (hookNames.length > 0) {
+    // Silently skipping a poststop cleanup or a prestart network setup would be worse than refusing.
+    throw new ToolError(`create ${o.id}: hooks (${hookNames.join(", ")}) are not supported yet`);
   }
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(bundle, spec.root.path);
   let rootStat;
@@ -134,13 +146,16 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       noPivot: o.noPivot,
       noNewKeyring: o.noNewKeyring,
       preserveFds: o.preserveFds,
-    });
-    const extraFds = Array.from({ length: o.preserveFds }, (_, i) => 3 + i);
-    const init = await spawnInit(plan, (pid) => {
-      const st = readProcStat(pid);
-      record = { ...record, pid, pidStartTime: st?.startTime ?? 0 };
-      store.write(record);
-    }, extraFds);
+    }, { layout: host.layout, cgroup });
+    const { runInit } = await import("@oci-tools/sys");
+    const init = await runInit(plan, { preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i) });
+    if (init.pid !== undefined) {
+      record = { ...record, pid: init.pid, pidStartTime: readProcStat(init.pid)?.startTime ?? 0 };
+    }
+    if (init.error) throw new ToolError(`create ${o.id}: ${describeInitError(init.error)}`);
+    if (!init.ready || init.pid === undefined) {
+      throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
+    }
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`);
     record = { ...record, phase: "created" };
     store.write(record);

@@ -3,20 +3,14 @@
  * and validates config.json (rc1 forms upgraded), @oci-tools/plan composes the
  * planners' fragments. Imported lazily: only create and run pay for ajv.
  */
-import { readFileSync } from "node:fs";
+import type { LoadedSpec } from "@oci-tools/spec";
+import { existsSync } from "node:fs";
 import { ToolError } from "@oci-tools/cli";
+import type { CgroupLayout, CgroupPlan } from "@oci-tools/cgroup";
+import type { Plan } from "@oci-tools/plan";
+import type { CgroupLayout as MountCgroupLayout } from "@oci-tools/mount";
 
-/** The part of the Spec that oci-run itself reads. */
-export interface BundleSpec {
-  readonly ociVersion: string;
-  readonly root: { readonly path: string; readonly readonly?: boolean };
-  readonly process?: { readonly terminal?: boolean; readonly args?: readonly string[] };
-  readonly annotations?: Record<string, string>;
-  readonly linux?: {
-    readonly cgroupsPath?: string;
-    readonly resources?: { readonly pids?: { readonly limit?: number }; readonly memory?: { readonly limit?: number } };
-  };
-}
+export type BundleSpec = LoadedSpec;
 
 export interface PlanContext {
   readonly id: string;
@@ -30,21 +24,61 @@ export interface PlanContext {
   readonly preserveFds: number;
 }
 
+/** config.json → validated, rc1-upgraded Spec with defaults; errors as one line each. */
 export async function loadBundleSpec(bundle: string, id: string): Promise<BundleSpec> {
-  let text: string;
+  const { loadSpec } = await import("@oci-tools/spec");
   try {
-    text = readFileSync(`${bundle}/config.json`, "utf8");
+    return loadSpec(bundle);
   } catch (e) {
-    throw new ToolError(`create ${id}: ${bundle}/config.json: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(e)}`);
-  }
-  try {
-    return JSON.parse(text) as BundleSpec;
-  } catch (e) {
-    throw new ToolError(`create ${id}: ${bundle}/config.json: invalid JSON: ${(e as Error).message}`);
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ToolError(`create ${id}: ${msg.replace(/\s*\n\s*/g, "; ")}`);
   }
 }
 
-/** Returns framePlan()'s bytes. */
-export async function buildPlan(_spec: BundleSpec, _ctx: PlanContext): Promise<Uint8Array> {
-  throw new ToolError("planning is not wired yet");
+/** The container's cgroups in oci-mount's terms (for "cgroup" mounts inside the container). */
+function mountCgroupLayout(layout: CgroupLayout, cg: CgroupPlan): MountCgroupLayout {
+  if (layout.kind === "v2") return { version: 2, mountpoint: layout.mountpoint };
+  const hierarchies = layout.hierarchies.flatMap((h) => {
+    const dir = cg.dirs.find((d) => d.controllers.join(",") === h.controllers.join(","));
+    if (!dir) return [];
+    const inner = dir.path.slice(h.mountpoint.replace(/\/$/, "").length) || "/";
+    return [{ mountpoint: h.mountpoint, root: h.root, path: h.root === "/" ? inner : `${h.root}${inner}` }];
+  });
+  return { version: 1, hierarchies };
+}
+
+/** Spec → Plan: oci-ns, oci-mount and oci-caps fragments composed with the cgroup and the exec fifo. */
+export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layout: CgroupLayout; cgroup: CgroupPlan }): Promise<Plan> {
+  const [{ composePlan, PlanError }, { planNamespaces }, mount, caps] = await Promise.all([
+    import("@oci-tools/plan"),
+    import("@oci-tools/ns"),
+    import("@oci-tools/mount"),
+    import("@oci-tools/caps"),
+  ]);
+  try {
+    const namespaces = planNamespaces(spec);
+    const rootfs = mount.planRootfs(spec, {
+      bundleDir: ctx.bundle,
+      namespaces,
+      noPivot: ctx.noPivot,
+      sourceKinds: mount.sourceKindsFor(spec, ctx.bundle),
+      cgroupLayout: mountCgroupLayout(host.layout, host.cgroup),
+      procKcore: existsSync("/proc/kcore"),
+    });
+    const processFragment = caps.planProcess(spec);
+    const proc = spec.process;
+    if (!proc) throw new PlanError("process", "a container needs a process to run");
+    return composePlan({
+      containerId: ctx.id,
+      stage0: ctx.stage0,
+      cgroupProcs: ctx.cgroupProcs,
+      fragments: [{ namespaces }, rootfs, processFragment],
+      process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, execFifo: ctx.execFifo },
+    });
+  } catch (e) {
+    if (e instanceof PlanError || (e instanceof Error && /Error$/.test(e.name) && !(e instanceof ToolError))) {
+      throw new ToolError(`create ${ctx.id}: ${e.message}`);
+    }
+    throw e;
+  }
 }

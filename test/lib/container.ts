@@ -1,0 +1,103 @@
+/**
+ * Running oci-run (and runc) from tests, with guaranteed cleanup: every test
+ * gets its own --root under a scratch dir, and `cleanup()` force-deletes
+ * whatever is left there, removes netns it made, and the scratch dir.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ID_PREFIX, makeBundle, scratchDir, type BundleOptions } from "./bundle.ts";
+import { toolCommand } from "./tools.ts";
+
+export interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let counter = 0;
+
+export class TestEnv {
+  readonly dir = scratchDir();
+  readonly root = join(this.dir, "root");
+  readonly runcRoot = join(this.dir, "runc-root");
+  private readonly netns: string[] = [];
+
+  /** A unique container id: octest-<pid>-<n>-<tag>. */
+  id(tag = "c"): string {
+    counter += 1;
+    return `${ID_PREFIX}-${process.pid}-${counter}-${tag}`;
+  }
+
+  bundle(name: string, o?: BundleOptions): Promise<string> {
+    return makeBundle(this.dir, name, o);
+  }
+
+  /** oci-run --root <env root> ARGS (synchronously; stdin /dev/null). */
+  ociRun(...args: string[]): Result {
+    const [cmd, ...pre] = toolCommand("oci-run");
+    const r = spawnSync(cmd!, [...pre, "--root", this.root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    return { code: r.status ?? 128 + 9, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
+  /** The same asynchronously (for parallel tests). */
+  ociRunAsync(...args: string[]): Promise<Result> {
+    const [cmd, ...pre] = toolCommand("oci-run");
+    return new Promise((resolve) => {
+      const c = spawn(cmd!, [...pre, "--root", this.root, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      c.stdout.on("data", (d) => (stdout += d));
+      c.stderr.on("data", (d) => (stderr += d));
+      c.on("exit", (code, sig) => resolve({ code: code ?? 128 + (sig === "SIGKILL" ? 9 : 15), stdout, stderr }));
+    });
+  }
+
+  runc(...args: string[]): Result {
+    const r = spawnSync("runc", ["--root", this.runcRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    return { code: r.status ?? 128 + 9, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
+  /** `ip netns add`; removed by cleanup(). Returns /var/run/netns/<name>. */
+  addNetns(tag = "ns"): string {
+    const name = `${ID_PREFIX}-${process.pid}-${++counter}-${tag}`;
+    const r = spawnSync("ip", ["netns", "add", name], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr}`);
+    this.netns.push(name);
+    return `/var/run/netns/${name}`;
+  }
+
+  cleanup(): void {
+    for (const root of [this.root, this.runcRoot]) {
+      if (!existsSync(root)) continue;
+      for (const id of readdirSync(root)) {
+        if (root === this.root) this.ociRun("delete", "--force", id);
+        else this.runc("delete", "--force", id);
+      }
+    }
+    for (const n of this.netns) spawnSync("ip", ["netns", "delete", n]);
+    // Never rm -rf through a leaked mount (it could be a bind of a host dir).
+    const mounted = mountsUnder(this.dir);
+    if (mounted.length > 0) throw new Error(`leaked mounts under ${this.dir}, not removing it: ${mounted.join(", ")}`);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` with a fresh TestEnv and always cleans up. */
+export async function withEnv<T>(fn: (env: TestEnv) => Promise<T> | T): Promise<T> {
+  const env = new TestEnv();
+  try {
+    return await fn(env);
+  } finally {
+    env.cleanup();
+  }
+}
+
+/** Mount points (host mount namespace) at or below `dir`. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .map((m) => m.replace(/\\([0-7]{3})/g, (_x, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
