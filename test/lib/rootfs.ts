@@ -5,7 +5,7 @@
  * dir, and a cleanup that refuses to delete through a leftover mount.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfs, scratchDir } from "./bundle.ts";
 
@@ -42,5 +42,6 @@ export function makeRootfs(): TestRootfs {
   const dir = scratchDir();
   const rootfs = join(dir, "rootfs");
   execFileSync("cp", ["-a", busyboxRootfs(), rootfs]);
+  chmodSync(rootfs, 0o755); // the cache dir was made by mkdtemp (0700): non-root users could not reach /
   return { dir, rootfs, cleanup: () => removeScratch(dir) };
 }

@@ -134,6 +134,6 @@ const SIGNALS: Record<string, number> = {
   SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGXCPU: 24, SIGXFSZ: 25, SIGSYS: 31,
 };
 
-function signalNumber(name: string): number {
-  return SIGNALS[name] ?? 0;
+function signalNumber(sig: string | number): number {
+  return typeof sig === "number" ? sig : (SIGNALS[sig] ?? 0);
 }
