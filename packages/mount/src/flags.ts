@@ -128,7 +128,7 @@ export function parseMountOptions(options: readonly string[]): ParsedMountOption
   const data: string[] = [];
   for (const option of options) {
     if (option === "defaults") continue;
-    const unsupported = UNSUPPORTED_OPTIONS[option];
+    const unsupported = Object.hasOwn(UNSUPPORTED_OPTIONS, option) ? UNSUPPORTED_OPTIONS[option] : undefined;
     if (unsupported !== undefined) throw new MountOptionError(option, unsupported);
     const flag = Object.hasOwn(FLAG_OPTIONS, option) ? FLAG_OPTIONS[option] : undefined;
     if (flag !== undefined) {
