@@ -134,3 +134,8 @@ API int ocisys_close(int fd) { return close(fd) < 0 ? -errno : 0; }
 API const char *ocisys_errno_name(int err) { return errno_name(err); }
 
 API const char *ocisys_strerror(int err) { return strerror(err); }
+
+/* A connected AF_UNIX stream pair, close-on-exec (for console sockets and tests). */
+API int ocisys_socketpair(int *fds) {
+  return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0;
+}

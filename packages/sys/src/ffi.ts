@@ -16,6 +16,7 @@ interface Lib {
   waitpid: Fn;
   setChildSubreaper: Fn;
   close: Fn;
+  socketpair: Fn;
 }
 
 let lib: Lib | undefined;
@@ -34,6 +35,7 @@ function load(): Lib {
     waitpid: so.func("int ocisys_waitpid(int pid, _Out_ int *status, int options)"),
     setChildSubreaper: so.func("int ocisys_set_child_subreaper(int on)"),
     close: so.func("int ocisys_close(int fd)"),
+    socketpair: so.func("int ocisys_socketpair(_Out_ int *fds)"),
   };
   return lib;
 }
@@ -102,6 +104,13 @@ export function prctlSetChildSubreaper(on = true): void {
 
 export function closeFd(fd: number): void {
   check("close", load().close(fd));
+}
+
+/** A connected AF_UNIX stream socket pair (close-on-exec). */
+export function socketpair(): [number, number] {
+  const fds = [0, 0];
+  check("socketpair", load().socketpair(fds));
+  return [fds[0]!, fds[1]!];
 }
 
 /** For tests: whether the library has been loaded (it must not be on import). */

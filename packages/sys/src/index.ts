@@ -10,6 +10,7 @@ export {
   WNOHANG,
   prctlSetChildSubreaper,
   closeFd,
+  socketpair,
   ffiLoaded,
   type WaitResult,
 } from "./ffi.ts";
