@@ -113,7 +113,7 @@ describe("encodePlan", () => {
   });
 
   test("covers every op kind", () => {
-    expect(new Set(EVERY_OP.map((o) => o.op))).toEqual(new Set(Object.keys(OP_KINDS)));
+    expect(new Set<string>(EVERY_OP.map((o) => o.op))).toEqual(new Set(Object.keys(OP_KINDS)));
   });
 
   test("round-trips the minimal plan; header is magic, version, containerId", () => {
@@ -134,7 +134,7 @@ describe("encodePlan", () => {
     const body = encodePlan(minimalPlan());
     const framed = framePlan(minimalPlan());
     expect(new DataView(framed.buffer).getUint32(0, true)).toBe(body.length);
-    expect(framed.slice(4)).toEqual(body);
+    expect([...framed.slice(4)]).toEqual([...body]);
   });
 
   const bad: [string, (p: Plan) => Plan, RegExp][] = [
