@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -35,6 +36,21 @@ static unsigned long locked_flags(int fd) {
   return f;
 }
 
+/* Safety rule 4: what was just mounted as devpts must carry the real
+ * multiplexer (5:2) at ptmx; /dev/ptmx links to it and consoles come from it. */
+static int check_ptmx(struct init_ctx *c, const char *target) {
+  char path[PATH_MAX];
+  struct stat st;
+  if ((size_t)snprintf(path, sizeof path, "%s/ptmx", target) >= sizeof path) return fail_errno(ENAMETOOLONG, "devpts on %s", target);
+  int fd = open_in_root(c->root_fd, path, O_PATH);
+  if (fd < 0) return fail_errno(errno, "devpts on %s: open ptmx", target);
+  int r = fstat(fd, &st);
+  close(fd);
+  if (r < 0) return fail_errno(errno, "devpts on %s: stat ptmx", target);
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2)) return fail_errno(EPERM, "devpts on %s: ptmx is not the character device 5:2", target);
+  return 0;
+}
+
 static int op_mount(struct init_ctx *c, const struct op *o) {
   const char *src = o->s1, *target = o->s2, *fstype = o->s3, *data = o->s4;
   char p[32];
@@ -44,6 +60,7 @@ static int op_mount(struct init_ctx *c, const struct op *o) {
   int r = mount(src[0] ? src : NULL, fd_path(fd, p), fstype[0] ? fstype : NULL, o->flags, data[0] ? data : NULL);
   close_fd(fd);
   if (r < 0) return fail_errno(errno, "mount %s on %s", src, target);
+  if (!strcmp(fstype, "devpts") && check_ptmx(c, target) < 0) return -1;
   if (o->has_remount) { /* resolve again: the fd above names the mount point underneath */
     fd = open_in_root(c->root_fd, target, O_PATH);
     if (fd < 0) return fail_errno(errno, "remount %s: resolve target in rootfs", target);

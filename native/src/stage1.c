@@ -85,6 +85,11 @@ _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd
   c.umask = umask(0); /* ops create with exact modes; the process umask is set at exec */
   for (uint32_t i = 0; i < p->nops; i++)
     if (run_op(&c, &p->ops[i]) < 0) fail_stage1(&c, status_fd, (long)i, op_name_of(p->ops[i].kind));
+  for (uint32_t i = 0; i < p->preserve_fds; i++) /* they arrive at 4.. (fd 3 was the sync socket) */
+    if (fcntl((int)(4 + i), F_GETFD) < 0) {
+      fail_errno(EBADF, "preserved fd %u (passed as fd %u) is not open", 3 + i, 4 + i);
+      fail_stage1(&c, status_fd, -1, "preserve-fds");
+    }
   /* Like runc: a missing executable fails create, not start. */
   char path[PATH_MAX];
   if (exec_lookup(p, path, sizeof path) < 0) fail_stage1(&c, status_fd, -1, "exec");

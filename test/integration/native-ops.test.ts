@@ -145,6 +145,16 @@ describe("mount ops", () => {
     expect(line).not.toContain("shared:");
   });
 
+  test("mount: devpts (newinstance) passes the ptmx check; /dev/ptmx links to it", async () => {
+    const out = await ok("stat -c '%t:%T' /dev/pts/ptmx; readlink /dev/ptmx; grep -c ' /dev/pts ' /proc/self/mountinfo", {
+      preOps: [
+        { op: "mount", source: "devpts", target: "/dev/pts", fstype: "devpts", flags: MS.NOSUID | MS.NOEXEC, data: "newinstance,ptmxmode=0666,mode=0620", create: "dir" },
+        { op: "symlink", target: "pts/ptmx", linkpath: "/dev/ptmx" },
+      ],
+    });
+    expect(out).toBe("5:2\npts/ptmx\n1\n");
+  });
+
   test("mkdir, symlink (idempotent), mknod (c and p, chown), bind-device", async () => {
     const out = await ok("stat -c '%a %F' /made/deep; readlink /lnk; stat -c '%t:%T %a %u:%g %F' /dev/mynull; stat -c '%F' /pipe; echo x > /dev/bound && echo bound-ok", {
       preOps: [
@@ -320,6 +330,14 @@ describe("exec", () => {
     expect(r2.code).toBe(1);
     expect(r2.error?.message).toContain("no such file or directory");
     expect(r2.error).toMatchObject({ op: -1, opName: "exec", errno: "ENOENT" });
+  });
+
+  test("preserveFds larger than the fds passed is an error before ready", async () => {
+    const plan = sh(fs.rootfs, "true");
+    const r = await runPlan({ ...plan, process: { ...plan.process, preserveFds: 2 } });
+    expect(r.run.ready).toBe(false);
+    expect(r.error).toMatchObject({ op: -1, opName: "preserve-fds", errno: "EBADF" });
+    expect(r.error?.message).toContain("preserved fd 3");
   });
 
   test("ops are not run past the first failure", async () => {
