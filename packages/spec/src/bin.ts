@@ -1,5 +1,7 @@
-#!/usr/bin/env bun
-import { runTool } from "@oci-tools/cli";
-import { specTool } from "./cli.ts";
+import { runToolStatus } from "@oci-tools/cli";
+import { tool } from "./cli.ts";
+import { fastStdio } from "./stdio.ts";
 
-await runTool(specTool, process.argv.slice(2));
+// runToolStatus with write(2)-based stdio rather than runTool: runTool touches
+// process.stdout, which costs ~12 ms at startup (see stdio.ts).
+process.exit(await runToolStatus(tool, process.argv.slice(2), fastStdio));

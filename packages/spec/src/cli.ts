@@ -99,7 +99,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const specTool: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-spec",
   summary: "create, validate, upgrade and edit OCI runtime-spec config.json files",
   description: [

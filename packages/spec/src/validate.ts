@@ -2,7 +2,7 @@
  * validateSpec: the generated JSON Schema validator (compiled ahead of time by
  * scripts/build-validator.ts) plus the semantic checks, all violations at once.
  */
-import { type AjvError, validateConfig, validateConfigStrict } from "./generated/validate.js";
+import { type AjvError, type GeneratedValidator, validateConfig } from "./generated/validate.js";
 import { childPointer } from "./pointer.ts";
 import { semanticViolations } from "./semantic.ts";
 import type { Violation } from "./types.ts";
@@ -13,10 +13,19 @@ export interface ValidateOptions {
 }
 
 export function validateSpec(value: unknown, options: ValidateOptions = {}): Violation[] {
-  const validator = options.strict ? validateConfigStrict : validateConfig;
+  const validator = options.strict ? strictValidator() : validateConfig;
   const schemaViolations = validator(value) ? [] : (validator.errors ?? []).map(toViolation);
   const all = [...schemaViolations, ...semanticViolations(value)];
   return dedupe(all).sort(byPointer);
+}
+
+/**
+ * The strict validator is a second ~140 KB module that only `--strict` needs;
+ * a synchronous require keeps validateSpec synchronous while leaving it
+ * unloaded (and unparsed) for everyone else.
+ */
+function strictValidator(): GeneratedValidator {
+  return (require("./generated/validate-strict.js") as typeof import("./generated/validate-strict.js")).validateConfigStrict;
 }
 
 function toViolation(error: AjvError): Violation {
@@ -33,8 +42,20 @@ function toViolation(error: AjvError): Violation {
       };
     case "type":
       return { pointer: error.instancePath, message: `must be ${params.type === "integer" ? "an integer" : `of type ${String(params.type)}`}` };
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return { pointer: error.instancePath, message: `must be ${String(params.comparison)} ${String(params.limit)}` };
+    case "minItems":
+      return { pointer: error.instancePath, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? "" : "s"}` };
+    case "maxItems":
+      return { pointer: error.instancePath, message: `must have at most ${String(params.limit)} items` };
+    case "pattern":
+      return { pointer: error.instancePath, message: `must match ${String(params.pattern)}` };
     default:
-      return { pointer: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+      // Keywords the schema does not use today; the generated code carries no messages (messages: false).
+      return { pointer: error.instancePath, message: error.message ?? `fails the schema's "${error.keyword}" rule` };
   }
 }
 

@@ -1,10 +1,28 @@
 /** Input/output plumbing shared by the oci-spec subcommands. */
-import { isatty } from "node:tty";
+import { fstatSync } from "node:fs";
 import { type CommandIO, type ParsedArgs, ToolError, UsageError } from "@oci-tools/cli";
 import { InputError } from "../errors.ts";
 import { stringifyJson } from "../format.ts";
 import { type InputSource, readJson, sourceName } from "../read.ts";
 import { writeFileAtomic } from "../write.ts";
+
+/**
+ * Is stdin a terminal? Decided from fstat's device number instead of
+ * node:tty's isatty, whose import alone costs ~3.5 ms of startup in the compiled
+ * binary. Terminal character devices: major 4 (tty*), 5 (/dev/tty, console,
+ * ptmx), 136-143 (pts). /dev/null (major 1) is not a terminal: it reads as
+ * empty input.
+ */
+function stdinIsTerminal(): boolean {
+  try {
+    const stats = fstatSync(0);
+    if (!stats.isCharacterDevice()) return false;
+    const major = (stats.rdev >> 8) & 0xfff;
+    return major === 4 || major === 5 || (major >= 136 && major <= 143);
+  } catch {
+    return false;
+  }
+}
 
 /** FILE positional ("-" = stdin), or --bundle DIR, or stdin; never two of them. */
 export function inputSource(args: ParsedArgs, file: string | undefined): InputSource {
@@ -12,7 +30,7 @@ export function inputSource(args: ParsedArgs, file: string | undefined): InputSo
   if (bundle !== undefined && file !== undefined) throw new UsageError("give either a FILE or --bundle DIR, not both");
   if (bundle !== undefined) return { kind: "bundle", dir: bundle };
   if (file !== undefined && file !== "-") return { kind: "file", path: file };
-  if (isatty(0)) throw new UsageError("no input: give a FILE, --bundle DIR, or pipe JSON on stdin");
+  if (stdinIsTerminal()) throw new UsageError("no input: give a FILE, --bundle DIR, or pipe JSON on stdin");
   return { kind: "stdin" };
 }
 

@@ -11,4 +11,3 @@ export interface GeneratedValidator {
   errors?: AjvError[] | null;
 }
 export declare const validateConfig: GeneratedValidator;
-export declare const validateConfigStrict: GeneratedValidator;

@@ -1,0 +1,2 @@
+import type { GeneratedValidator } from "./validate.js";
+export declare const validateConfigStrict: GeneratedValidator;
