@@ -10,8 +10,9 @@
  *     (data = the controllers, "name=systemd" for systemd);
  *   - otherwise an rbind of the container's own cgroup directory on the host,
  *     with the mount's flags applied by a bind remount.
- * Then links for co-mounted controllers ("cpu" → "cpu,cpuacct") and, when
- * the mount is ro, a bind remount of the tmpfs read-only.
+ * Then links for co-mounted controllers ("cpu" → "cpu,cpuacct"). The tmpfs
+ * itself stays writable even for a ro mount, as with runc 1.1 (compared on
+ * this host: mountinfo shows /sys/fs/cgroup rw,nosuid,nodev,noexec under both).
  *
  * cgroup v2 (runc's mountCgroupV2): a cgroup2 mount; inside a user namespace
  * without a cgroup namespace the kernel refuses that (EPERM), so it becomes a
@@ -103,19 +104,6 @@ function cgroupV1Ops(input: CgroupMountInput, hierarchies: readonly CgroupV1Hier
     for (const controller of name.split(",")) {
       ops.push({ op: "symlink", target: name, linkpath: posix.join(destination, controller) });
     }
-  }
-  if ((flags & MS.RDONLY) !== 0) {
-    // Bind the tmpfs onto itself read-only, as runc's "remount cgroup root as readonly".
-    ops.push({
-      op: "mount",
-      source: destination,
-      target: destination,
-      fstype: "bind",
-      flags: MS.BIND,
-      data: "",
-      create: "none",
-      remountFlags: MS.BIND | MS.REMOUNT | DEFAULT_FLAGS | MS.RDONLY,
-    });
   }
   return ops;
 }

@@ -1,0 +1,14 @@
+import { planRootfs, sourceKindsFor, hostFacts } from "/work/main/packages/mount/src/index.ts";
+import type { Plan } from "@oci-tools/plan";
+import { loadSpec } from "@oci-tools/spec";
+import { runInit } from "@oci-tools/sys";
+const spec = loadSpec("/tmp/mytest-bundle");
+const namespaces = { join: [], create: (process.env.NS ?? "mount").split(",") } as any;
+const f = hostFacts(namespaces);
+const r = planRootfs({ ...spec, hostname: undefined }, { bundleDir: "/tmp/mytest-bundle", namespaces, sourceKinds: sourceKindsFor(spec, "/tmp/mytest-bundle"), cgroupLayout: f.cgroupLayout, procKcore: f.procKcore });
+const drop = new Set((process.env.DROP ?? "").split(",").filter(Boolean));
+const keep = process.env.KEEP ? new Set(process.env.KEEP.split(",")) : undefined;
+const all = [...r.rootfsOps, r.pivot, ...r.postPivotOps].filter((o, i) => (keep ? keep.has(String(i)) : !drop.has(o.op) && !drop.has(String(i))));
+const plan: Plan = { version: 1, containerId: "dbg", stage0: "wait", cgroupProcs: [], namespaces, ops: all, process: { args: (process.env.ARGS ?? "/bin/echo hi").split(" "), env: ["PATH=/bin"], preserveFds: 0 } };
+const run = await runInit(plan, { stdio: ["inherit", "inherit", "inherit"] });
+console.log("exit", await run.exited, JSON.stringify(run.messages));
