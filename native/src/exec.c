@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,19 @@ static void hand_over_fds(uint32_t preserve) {
   close_range(3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
+/* The process starts with default dispositions and nothing blocked: an
+ * ignored signal would otherwise survive execve (whatever our caller ignored). */
+static void reset_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 _Noreturn void exec_process(struct init_ctx *c, const char *path) {
   struct plan *p = c->plan;
   if (c->fifo_fd >= 0) {
@@ -87,6 +101,7 @@ _Noreturn void exec_process(struct init_ctx *c, const char *path) {
     close(c->fifo_fd);
   }
   umask(c->umask);
+  reset_signals();
   hand_over_fds(p->preserve_fds);
   execve(path, p->args, p->env);
   int e = errno;

@@ -169,10 +169,7 @@ _Noreturn void stage0(struct plan *p, int sync_fd) {
   close(release[1]);
   int wait_mode = p->stage0_wait;
   plan_free(p);
-  if (wait_mode) {
-    close(status[0]);
-    wait_child(child);
-  }
+  if (wait_mode) wait_child(child); /* status[0] stays open: stage 1's "R" must not hit EPIPE */
   char st = 0;
   ssize_t n;
   do n = read(status[0], &st, 1);

@@ -53,6 +53,7 @@ static void free_ops(struct plan *p) {
 _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd) {
   static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
+  signal(SIGPIPE, SIG_IGN); /* a vanished reader must not kill us mid-setup; reset at exec */
   struct init_ctx c = {p, sync_fd, -1, -1, 0};
   char go = 0;
   ssize_t n;

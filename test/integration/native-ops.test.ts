@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSyn
 import { join } from "node:path";
 import { makeRootfs, type TestRootfs } from "../lib/rootfs.ts";
 import { MS, basePlan, runPlan, sh } from "../lib/oci-init.ts";
-import { runInit } from "../../packages/sys/src/index.ts";
+import { nativePath, runInit } from "../../packages/sys/src/index.ts";
 import type { Op } from "../../packages/plan/src/index.ts";
 
 let fs: TestRootfs;
@@ -38,6 +38,19 @@ describe("namespaces and stage 0", () => {
     expect(killed.ready).toBe(true);
     process.kill(killed.pid!, "SIGKILL");
     expect(await killed.exited).toBe(137);
+  });
+
+  test("without a pid namespace too (the init gets no pid-1 signal protection)", async () => {
+    expect((await runPlan(sh(fs.rootfs, "exit 9", { create: ["mount"] }))).code).toBe(9);
+    expect((await runPlan(sh(fs.rootfs, "kill -9 $$", { create: ["mount"] }))).code).toBe(137);
+  });
+
+  test("the process starts with no signal ignored or blocked, whatever oci-init's caller had", async () => {
+    const plan = basePlan(fs.rootfs, { args: ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"] });
+    const wrapper = join(fs.dir, "ignoring-caller.sh");
+    writeFileSync(wrapper, `#!/bin/sh\ntrap '' PIPE HUP USR1\nexec ${nativePath("oci-init")}\n`, { mode: 0o755 });
+    const r = await runPlan(plan, { initPath: wrapper });
+    expect(r.stdout).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
   });
 
   test("stage 0 in wait mode forwards SIGTERM to the container", async () => {
