@@ -58,7 +58,8 @@ _Noreturn void exec_process(struct init_ctx *c, const char *path);
 
 /* ── stages ── */
 _Noreturn void stage0(struct plan *p, int sync_fd);
-_Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd);
+/* fifo_fd: O_PATH fd of the exec fifo opened by stage 0 before any join, or -1. */
+_Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd, int fifo_fd);
 
 /* ── self protection (selfseal.c), safety rule 3 ── */
 int ensure_sealed_self(char **argv, char **envp);

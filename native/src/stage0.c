@@ -130,6 +130,14 @@ static _Noreturn void wait_child(pid_t child) {
 }
 
 _Noreturn void stage0(struct plan *p, int sync_fd) {
+  int fifo_fd = -1;
+  if (p->exec_fifo) { /* a host path: opened before any namespace join can change what it means */
+    fifo_fd = open(p->exec_fifo, O_PATH | O_CLOEXEC);
+    if (fifo_fd < 0) {
+      fail_errno(errno, "open exec fifo %s", p->exec_fifo);
+      die(sync_fd, "exec-fifo");
+    }
+  }
   join_cgroups(p, sync_fd);
   join_namespaces(p, sync_fd);
   if (p->create_flags & CLONE_NEWTIME) make_time_ns(p, sync_fd);
@@ -149,9 +157,10 @@ _Noreturn void stage0(struct plan *p, int sync_fd) {
   if (child == 0) {
     close(release[1]);
     close(status[0]);
-    stage1(p, sync_fd, release[0], status[1]);
+    stage1(p, sync_fd, release[0], status[1], fifo_fd);
   }
   g_child = child;
+  if (fifo_fd >= 0) close(fifo_fd);
   close(release[0]);
   close(status[1]);
   if ((p->create_flags & CLONE_NEWUSER) && p->has_idmaps && write_id_maps(p, child) < 0) {

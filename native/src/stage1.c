@@ -50,11 +50,11 @@ static void free_ops(struct plan *p) {
   *p = keep;
 }
 
-_Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd) {
+_Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd, int fifo_fd) {
   static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a vanished reader must not kill us mid-setup; reset at exec */
-  struct init_ctx c = {p, sync_fd, -1, -1, 0};
+  struct init_ctx c = {p, sync_fd, -1, fifo_fd, 0};
   char go = 0;
   ssize_t n;
   do n = read(release_fd, &go, 1);
@@ -69,13 +69,6 @@ _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd
     if (setresuid(0, 0, 0) < 0 && errno != EINVAL) {
       fail_errno(errno, "setresuid 0 in the user namespace");
       fail_stage1(&c, status_fd, -1, "idmap");
-    }
-  }
-  if (p->exec_fifo) { /* opened before any mount op can change what the path means */
-    c.fifo_fd = open(p->exec_fifo, O_PATH | O_CLOEXEC);
-    if (c.fifo_fd < 0) {
-      fail_errno(errno, "open exec fifo %s", p->exec_fifo);
-      fail_stage1(&c, status_fd, -1, "exec-fifo");
     }
   }
   c.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
