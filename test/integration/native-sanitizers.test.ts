@@ -76,7 +76,7 @@ describe("libFuzzer target for the plan decoder", () => {
     if (!have("clang")) return console.warn("skipping the fuzzer: clang is not installed");
     const built = make("fuzz");
     if (!built.ok) return console.warn(`skipping the fuzzer: make -C native fuzz failed:\n${built.out}`);
-    const seconds = Number(process.env.FUZZ_SECONDS ?? "15");
+    const seconds = Number(process.env.FUZZ_SECONDS ?? "10");
     const r = make("fuzz-run", [`FUZZ_SECONDS=${seconds}`], (seconds + 60) * 1000);
     expect(r.out).toMatch(/Done \d+ runs/);
     expect(r.ok).toBe(true);
