@@ -3,7 +3,7 @@
 # skipping the apt round trip when everything is already there.
 set -euo pipefail
 packages=(make gcc libc6-dev clang busybox-static iproute2 iputils-ping runc crun hyperfine
-  uidmap tmux qemu-system-x86 cpio xz-utils util-linux procps psmisc kmod)
+  uidmap tmux qemu-system-x86 cpio xz-utils util-linux procps psmisc kmod file)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
