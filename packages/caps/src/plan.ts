@@ -15,8 +15,9 @@
  * - Unknown capability, rlimit, policy, class or flag names are errors.
  * - The capset(2)/PR_CAP_AMBIENT rules are checked here so a bad config fails
  *   with a message instead of EPERM from inside the container: effective ⊆
- *   permitted, inheritable ⊆ bounding (capset after the bounding drop),
- *   ambient ⊆ permitted ∩ inheritable.
+ *   permitted, inheritable ⊆ bounding (capset after the bounding drop).
+ *   Ambient capabilities outside permitted ∩ inheritable are dropped with a
+ *   warning, as runc does (PR_CAP_AMBIENT_RAISE refuses them; runc goes on).
  * - umask defaults to 0022 (runc's finalizeRootfs).
  */
 import { posix } from "node:path";
@@ -61,8 +62,12 @@ function capMask(field: string, names: readonly string[] | undefined): bigint {
   return mask;
 }
 
-/** process.capabilities → the five masks, with the kernel's subset rules checked. */
-export function capabilitySets(spec: CapsSpec): CapabilitySets {
+/**
+ * process.capabilities → the five masks, with the kernel's subset rules
+ * checked. Ambient capabilities the kernel would not raise are dropped and
+ * described in `warnings` (when given).
+ */
+export function capabilitySets(spec: CapsSpec, warnings: string[] = []): CapabilitySets {
   const caps = spec.process?.capabilities;
   const field = "process.capabilities";
   let sets: Record<SetName, bigint>;
@@ -82,9 +87,14 @@ export function capabilitySets(spec: CapsSpec): CapabilitySets {
   if ((sets.inheritable & ~sets.bounding) !== 0n) {
     throw new PlanError(`${field}.inheritable`, `${missing(sets.inheritable, sets.bounding)} not in the bounding set (capset(2) refuses new inheritable capabilities outside it)`);
   }
+  // The kernel refuses to raise an ambient capability outside permitted ∩
+  // inheritable; runc ignores that refusal (its own `runc spec` asks for
+  // ambient caps with an empty inheritable set), so the container gets only
+  // the raisable ones. Same here, with a warning naming the dropped ones.
   const pi = sets.permitted & sets.inheritable;
   if ((sets.ambient & ~pi) !== 0n) {
-    throw new PlanError(`${field}.ambient`, `${missing(sets.ambient, pi)} not in both permitted and inheritable (PR_CAP_AMBIENT_RAISE refuses it)`);
+    warnings.push(`${field}.ambient: ${missing(sets.ambient, pi)} not in both permitted and inheritable; not raised (PR_CAP_AMBIENT_RAISE would refuse it)`);
+    sets.ambient &= pi;
   }
   return sets;
 }
@@ -204,7 +214,14 @@ function lsmOps(spec: CapsSpec, opts: ProcessOptions): { apparmor: Op[]; selinux
   return { apparmor, selinux };
 }
 
-export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): PlanFragment {
+/** processOps, plus warnings for what the kernel would not do and was left out (print or log them). */
+export interface ProcessFragment extends PlanFragment {
+  readonly processOps: readonly Op[];
+  readonly warnings: readonly string[];
+}
+
+export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): ProcessFragment {
+  const warnings: string[] = [];
   const user = spec.process?.user ?? {};
   const umask = user.umask ?? 0o022;
   if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new PlanError("process.user.umask", `must be in 0..0777, got ${String(user.umask)}`);
@@ -214,7 +231,7 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): PlanFrag
     uid: id("process.user.uid", user.uid),
     gid: id("process.user.gid", user.gid),
     additionalGids,
-    caps: capabilitySets(spec),
+    caps: capabilitySets(spec, warnings),
   };
   const { apparmor, selinux } = lsmOps(spec, opts);
   const ops: Op[] = [
@@ -234,5 +251,5 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): PlanFrag
     if (cwd.includes("\0")) throw new PlanError("process.cwd", "must not contain a NUL byte");
     ops.push({ op: "chdir", path: posix.normalize(cwd) });
   }
-  return { processOps: ops };
+  return { processOps: ops, warnings };
 }

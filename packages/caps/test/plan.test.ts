@@ -86,13 +86,24 @@ describe("capabilities", () => {
     );
   });
 
-  test("ambient must be in both permitted and inheritable (the kernel's rule)", () => {
-    const both = { bounding: ["CAP_NET_RAW"], permitted: ["CAP_NET_RAW"], inheritable: ["CAP_NET_RAW"], ambient: ["CAP_NET_RAW"] };
-    expect(capabilitySets({ process: { capabilities: both } }).ambient).toBe(1n << 13n);
-    expect(planError(() => capabilitySets({ process: { capabilities: { ...both, inheritable: [] } } })).message).toContain(
-      "CAP_NET_RAW not in both permitted and inheritable",
-    );
-    expect(planError(() => capabilitySets({ process: { capabilities: { ...both, permitted: [] } } })).field).toBe("process.capabilities.ambient");
+  test("ambient outside permitted ∩ inheritable is dropped with a warning (kernel refuses the raise; runc goes on)", () => {
+    const both = { bounding: ["CAP_NET_RAW", "CAP_KILL"], permitted: ["CAP_NET_RAW", "CAP_KILL"], inheritable: ["CAP_NET_RAW"], ambient: ["CAP_NET_RAW", "CAP_KILL"] };
+    const warnings: string[] = [];
+    expect(capabilitySets({ process: { capabilities: both } }, warnings).ambient).toBe(1n << 13n);
+    expect(warnings).toEqual([
+      "process.capabilities.ambient: CAP_KILL not in both permitted and inheritable; not raised (PR_CAP_AMBIENT_RAISE would refuse it)",
+    ]);
+    expect(capabilitySets({ process: { capabilities: { ...both, permitted: ["CAP_KILL"], effective: [] } } }).ambient).toBe(0n);
+    const fragment = planProcess({ process: { capabilities: { ...both, ambient: ["CAP_NET_RAW"] } } });
+    expect(fragment.warnings).toEqual([]);
+  });
+
+  test("runc spec's default (ambient without inheritable) gets no ambient caps, like runc 1.1", () => {
+    const three = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+    const fragment = planProcess({ process: { capabilities: { bounding: three, effective: three, permitted: three, ambient: three } } });
+    const [id] = only([...fragment.processOps], "identity");
+    expect(id?.caps).toEqual({ bounding: 0x20000420n, effective: 0x20000420n, permitted: 0x20000420n, inheritable: 0n, ambient: 0n });
+    expect(fragment.warnings).toHaveLength(1);
   });
 });
 
