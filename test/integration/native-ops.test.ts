@@ -187,6 +187,19 @@ describe("mount ops", () => {
     expect(r.error).toMatchObject({ opName: "symlink", errno: "EEXIST" });
   });
 
+  test("propagate: the new root made rshared is seen as shared", async () => {
+    const out = await ok("cat /proc/self/mountinfo", { ops: [{ op: "propagate", target: "/", flags: MS.REC | MS.SHARED }] });
+    const root = out.split("\n").find((l) => l.split(" ")[4] === "/") ?? "";
+    expect(root).toMatch(/ shared:\d+ /);
+    const before = await ok("cat /proc/self/mountinfo");
+    expect(before.split("\n").find((l) => l.split(" ")[4] === "/")).not.toMatch(/ shared:\d+ /);
+  });
+
+  test("mknod: block devices", async () => {
+    const out = await ok("stat -c '%F %t:%T' /dev/loopx", { preOps: [{ op: "mknod", path: "/dev/loopx", kind: "b", major: 7, minor: 0, mode: 0o600, uid: 0, gid: 0 }] });
+    expect(out).toBe("block special file 7:0\n");
+  });
+
   test("chroot (--no-pivot) instead of pivot_root", async () => {
     const out = await ok("ls /etc/passwd; echo $$", { pivot: "chroot" });
     expect(out).toBe("/etc/passwd\n1\n");
