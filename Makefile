@@ -46,7 +46,7 @@ test: build
 	bash test/run.sh
 
 demo: build
-	bash test/demo.sh
+	bash demo/run.sh
 
 bench: build
 	bash bench/run.sh
