@@ -237,14 +237,17 @@ function mountOps(m: MountSpecMount, i: number, ctx: MountContext): Op[] {
 
   let flags = parsed.flags;
   if ((type === "tmpfs" || destination === "/dev") && (flags & MS.RDONLY) !== 0) {
-    // Mount rw so /dev can be populated (and tmpfs chmod-ed); remount ro after pivot, as runc.
+    // Mount rw so /dev can be populated (and tmpfs chmod-ed); after pivot make
+    // the mount point read-only with a bind remount, as runc's remountReadonly:
+    // per-mount flags only (the superblock stays rw, as mountinfo shows under
+    // runc), and allowed inside a user namespace.
     flags &= ~MS.RDONLY;
     ctx.lateReadonly.push({
       op: "mount",
-      source,
+      source: "",
       target: destination,
-      fstype: type,
-      flags: parsed.flags | MS.REMOUNT | MS.RDONLY,
+      fstype: "",
+      flags: parsed.flags | MS.REMOUNT | MS.BIND | MS.RDONLY,
       data: "",
       create: "none",
     });

@@ -243,11 +243,11 @@ describe("filesystem mounts", () => {
     ]);
   });
 
-  test("a ro tmpfs is mounted rw and remounted ro after pivot (runc's finalizeRootfs)", () => {
+  test("a ro tmpfs is mounted rw and bind-remounted ro after pivot (runc's finalizeRootfs/remountReadonly)", () => {
     const plan = planRootfs(base({ mounts: [{ destination: "/ro", type: "tmpfs", source: "tmpfs", options: ["ro", "nodev", "size=1m"] }] }), opts());
     expect(plan.rootfsOps.find((o) => o.op === "mount")).toEqual({ op: "mount", source: "tmpfs", target: "/ro", fstype: "tmpfs", flags: MS.NODEV, data: "size=1m", create: "dir" });
     expect(plan.postPivotOps).toEqual([
-      { op: "mount", source: "tmpfs", target: "/ro", fstype: "tmpfs", flags: MS.RDONLY | MS.NODEV | MS.REMOUNT, data: "", create: "none" },
+      { op: "mount", source: "", target: "/ro", fstype: "", flags: MS.RDONLY | MS.NODEV | MS.REMOUNT | MS.BIND, data: "", create: "none" },
     ]);
   });
 
@@ -265,7 +265,7 @@ describe("filesystem mounts", () => {
       ["/dev", 0],
       ["/sys", MS.RDONLY | MS.NOSUID],
     ]);
-    expect(plan.postPivotOps).toEqual([{ op: "mount", source: "udev", target: "/dev", fstype: "devtmpfs", flags: MS.RDONLY | MS.REMOUNT, data: "", create: "none" }]);
+    expect(plan.postPivotOps).toEqual([{ op: "mount", source: "", target: "/dev", fstype: "", flags: MS.RDONLY | MS.REMOUNT | MS.BIND, data: "", create: "none" }]);
   });
 
   test("destinations are normalized; relative ones are taken from / like runc", () => {
