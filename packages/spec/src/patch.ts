@@ -15,7 +15,6 @@
  * compares `test` values structurally (object key order ignored, arrays in order);
  * tests pin both.
  */
-import { applyPatch } from "rfc6902";
 import { PointerError, getPointer, parsePointer } from "./pointer.ts";
 
 export type PatchOperation =
@@ -25,6 +24,14 @@ export type PatchOperation =
   | { op: "move"; from: string; path: string }
   | { op: "copy"; from: string; path: string }
   | { op: "test"; path: string; value: unknown };
+
+/**
+ * rfc6902 is loaded on first use (synchronous require), so importing
+ * @oci-tools/spec — as oci-run does for loadSpec — does not load it.
+ */
+export function rfc6902(): typeof import("rfc6902") {
+  return require("rfc6902") as typeof import("rfc6902");
+}
 
 export class PatchError extends Error {
   override readonly name = "PatchError";
@@ -176,7 +183,7 @@ function applyOne(doc: unknown, op: PatchOperation, index: number): unknown {
       mustBeAddable(index, doc, op.path);
       break;
   }
-  const [result] = applyPatch(doc, [op as never]);
+  const [result] = rfc6902().applyPatch(doc, [op as never]);
   if (result) {
     const reason =
       result.name === "TestError"

@@ -34,7 +34,7 @@ export interface UpgradeChange {
 }
 
 export interface UpgradeResult {
-  /** The upgraded config (a copy; the input is untouched). */
+  /** The upgraded config: a copy when anything was rewritten (the input is never modified), else the input itself. */
   value: unknown;
   /** What was rewritten, for `oci-spec upgrade --verbose` and logs. */
   changes: UpgradeChange[];
@@ -57,10 +57,27 @@ const BLKIO_RENAMES: readonly [string, string][] = [
   ["blkioThrottleWriteIOPSDevice", "throttleWriteIOPSDevice"],
 ];
 
+/** Cheap scan for any rc-era form, so a current config is not copied (loadSpec's hot path). */
+function hasOldForms(config: Obj): boolean {
+  if (typeof config.ociVersion === "string" && isReleaseCandidate(config.ociVersion)) return true;
+  if ("platform" in config) return true;
+  if (isObj(config.process) && Array.isArray(config.process.capabilities)) return true;
+  const linux = config.linux;
+  if (!isObj(linux)) return false;
+  if ("rlimits" in linux) return true;
+  const resources = linux.resources;
+  if (isObj(resources)) {
+    if ("oomScoreAdj" in resources) return true;
+    if (isObj(resources.blockIO) && BLKIO_RENAMES.some(([old]) => old in (resources.blockIO as Obj))) return true;
+  }
+  const seccomp = linux.seccomp;
+  return isObj(seccomp) && Array.isArray(seccomp.syscalls) && seccomp.syscalls.some((rule: unknown) => isObj(rule) && "name" in rule);
+}
+
 export function upgradeSpec(input: unknown): UpgradeResult {
   const changes: UpgradeChange[] = [];
   const violations: Violation[] = [];
-  if (!isObj(input)) return { value: input, changes, violations };
+  if (!isObj(input) || !hasOldForms(input)) return { value: input, changes, violations };
   const config = structuredClone(input);
   const changed = (pointer: string, message: string) => changes.push({ pointer, message });
 

@@ -1,12 +1,23 @@
 /**
- * Atomic file replacement for `--in-place` and `init --bundle`: write a temp
- * file in the same directory, fsync it, rename it over the target, fsync the
- * directory. A reader sees the old file or the new one, never a torn write.
+ * Atomic file writes. A temp file in the same directory is written and then
+ * put in place, so a reader sees the old file or the new one, never a torn
+ * write.
+ * - replace (`--in-place`): fsync the temp file, rename it over the target,
+ *   fsync the directory: durable as well as atomic.
+ * - exclusive (`init --bundle`): link(2) the temp file to the target, which fails
+ *   with EEXIST if the target appeared meanwhile, so an existing config.json is
+ *   never replaced. No fsync, like `runc spec` (a new file; fsync costs ~10 ms).
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-export function writeFileAtomic(path: string, text: string, options: { mode?: number } = {}): void {
+export interface WriteOptions {
+  mode?: number;
+  /** Fail with EEXIST instead of replacing an existing file (and skip fsync). */
+  exclusive?: boolean;
+}
+
+export function writeFileAtomic(path: string, text: string, options: WriteOptions = {}): void {
   let mode = options.mode ?? 0o644;
   try {
     mode = statSync(path).mode & 0o7777; // keep the permissions of the file we replace
@@ -16,19 +27,25 @@ export function writeFileAtomic(path: string, text: string, options: { mode?: nu
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const fd = openSync(temp, "wx", mode);
+  let open = true;
   try {
     const bytes = Buffer.from(text, "utf8");
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
+    if (!options.exclusive) fsyncSync(fd);
+    open = false;
     closeSync(fd);
+    if (options.exclusive) {
+      try {
+        linkSync(temp, path);
+      } finally {
+        unlinkSync(temp);
+      }
+      return;
+    }
     renameSync(temp, path);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
+    if (open) closeSync(fd);
     try {
       unlinkSync(temp);
     } catch {

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandIO, type ParsedArgs, ToolError } from "@oci-tools/cli";
 import { defaultSpec } from "../defaults.ts";
@@ -21,11 +20,12 @@ export function runInit(args: ParsedArgs, io: CommandIO): number {
   }
   // Like `runc spec --bundle`: write DIR/config.json, never over an existing one.
   const target = join(bundle, "config.json");
-  if (existsSync(target)) throw new ToolError(`${target} exists; remove it first`);
   try {
-    writeFileAtomic(target, stringifyJson(spec));
+    writeFileAtomic(target, stringifyJson(spec), { exclusive: true });
   } catch (error) {
-    throw new ToolError(`${target}: cannot write: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new ToolError(`${target} exists; remove it first`);
+    throw new ToolError(`${target}: cannot write: ${code ?? (error as Error).message}`);
   }
   return 0;
 }
