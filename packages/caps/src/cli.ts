@@ -4,22 +4,12 @@
  *   oci-caps exec -b DIR -- CMD …        apply rlimits, user, groups, capabilities,
  *                                        no_new_privs, … and run CMD (like setpriv(1))
  */
-import { existsSync, readFileSync } from "node:fs";
 import type { CommandDef, ToolDef } from "@oci-tools/cli";
 import { composePlan, type Op, type PlanFragment } from "@oci-tools/plan";
 import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "./cli-io.ts";
+import { hostLsm } from "./host.ts";
 import { capabilityNames } from "./names.ts";
-import { planProcess, type ProcessOptions } from "./plan.ts";
-
-/** Which LSMs this host has enabled (/sys/kernel/security/lsm). */
-function hostLsm(): ProcessOptions["hostLsm"] {
-  try {
-    const lsms = readFileSync("/sys/kernel/security/lsm", "utf8").trim().split(",");
-    return { apparmor: lsms.includes("apparmor"), selinux: lsms.includes("selinux") };
-  } catch {
-    return { apparmor: existsSync("/sys/kernel/security/apparmor"), selinux: existsSync("/sys/fs/selinux/enforce") };
-  }
-}
+import { planProcess } from "./plan.ts";
 
 const hex = (mask: bigint) => `0x${mask.toString(16).padStart(16, "0")}`;
 

@@ -13,3 +13,4 @@ export {
   capabilityNames,
 } from "./names.ts";
 export type { CapsSpec, CapsSpecCapabilities, CapsSpecRlimit, CapsSpecScheduler } from "./spec-like.ts";
+export { hostLsm } from "./host.ts";
