@@ -232,6 +232,23 @@ function mountOps(m: MountSpecMount, i: number, ctx: MountContext): Op[] {
     ];
   }
 
+  // proc and mqueue may only be mounted by a user namespace that owns the pid
+  // / ipc namespace: with a new user namespace, those must be new too (a joined
+  // or the host's one belongs to another user namespace, and the mount fails with EPERM).
+  const userCreated = ctx.opts.namespaces.create.includes("user");
+  for (const [fs, ns] of [
+    ["proc", "pid"],
+    ["mqueue", "ipc"],
+  ] as const) {
+    if (type === fs && userCreated && !ctx.opts.namespaces.create.includes(ns)) {
+      const joined = ctx.opts.namespaces.join.find((j) => j.type === ns);
+      throw new PlanError(
+        field,
+        `a ${fs} mount in a new user namespace needs a new ${ns} namespace too: the ${joined ? `joined ${ns} namespace ${joined.path}` : `host's ${ns} namespace`} belongs to another user namespace (the kernel refuses with EPERM)`,
+      );
+    }
+  }
+
   if (!["proc", "sysfs", "mqueue", "tmpfs"].includes(type)) checkProcDestination(`${field}.destination`, destination, type, undefined);
   if (type === "proc" && destination !== "/proc") checkProcDestination(`${field}.destination`, destination, type, undefined);
 

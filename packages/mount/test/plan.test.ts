@@ -451,6 +451,27 @@ describe("cgroup mounts", () => {
   });
 });
 
+describe("proc and mqueue in a new user namespace", () => {
+  const proc = { destination: "/proc", type: "proc", source: "proc" };
+  const mq = { destination: "/dev/mqueue", type: "mqueue", source: "mqueue" };
+  test("fine with new pid and ipc namespaces", () => {
+    expect(mountsOf(base({ mounts: [proc, mq] }), { namespaces: userns }).map((o) => o.op === "mount" && o.fstype)).toEqual(["proc", "mqueue"]);
+  });
+  test("a joined pid namespace cannot get a proc mount from a new user namespace", () => {
+    const ns: NamespacePlan = { ...userns, create: userns.create.filter((t) => t !== "pid"), join: [{ type: "pid", path: "/proc/9/ns/pid" }] };
+    expect(planError(() => planRootfs(base({ mounts: [proc] }), opts({ namespaces: ns }))).message).toBe(
+      "mounts[0]: a proc mount in a new user namespace needs a new pid namespace too: the joined pid namespace /proc/9/ns/pid belongs to another user namespace (the kernel refuses with EPERM)",
+    );
+  });
+  test("nor the host's ipc namespace an mqueue mount", () => {
+    const ns: NamespacePlan = { ...userns, create: userns.create.filter((t) => t !== "ipc") };
+    expect(planError(() => planRootfs(base({ mounts: [mq] }), opts({ namespaces: ns }))).message).toContain("the host's ipc namespace belongs to another user namespace");
+  });
+  test("without a new user namespace there is nothing to check", () => {
+    expect(() => planRootfs(base({ mounts: [proc, mq] }), opts())).not.toThrow();
+  });
+});
+
 describe("sysfs in a user namespace", () => {
   const sys = { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] };
   test("with its own netns: a real sysfs", () => {
