@@ -57,6 +57,36 @@ describe.skipIf(!root)("planner tools exec", () => {
     expect(r.code).toBe(7);
   });
 
+  test("oci-ns exec: a user namespace gets its id maps, a time namespace its offsets", () => {
+    const b = join(dir, "userns");
+    mkdirSync(b);
+    writeFileSync(
+      join(b, "config.json"),
+      JSON.stringify({
+        ociVersion: "1.2.0",
+        root: { path: "rootfs" },
+        process: { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/" },
+        linux: {
+          namespaces: [{ type: "user" }, { type: "pid" }, { type: "time" }],
+          uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+          gidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }],
+          timeOffsets: { monotonic: { secs: 86400 }, boottime: { secs: 3600, nanosecs: 5 } },
+        },
+      }),
+    );
+    const r = run(tool("oci-ns", "exec", "-b", b, "--", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups /proc/self/timens_offsets"));
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "))).toEqual([
+      "0 100000 65536",
+      "0 200000 1000",
+      "allow",
+      "monotonic 86400 0",
+      "boottime 3600 5",
+      "",
+    ]);
+    expect(r.code).toBe(0);
+  });
+
   test("oci-mount exec: the rootfs set up (read-only root, tmpfs /tmp, /data bind reaching the host, devices); hostname untouched", () => {
     const r = run(
       tool("oci-mount", "exec", "-b", bundle, "--", "sh", "-c", "touch /x 2>&1; grep -E ' /(tmp|data) ' /proc/self/mountinfo | cut -d' ' -f5,6,9; echo hi > /data/out; ls /dev/null /dev/zero; cat /proc/timer_list | wc -c"),
