@@ -281,7 +281,11 @@ export type SeccompArch =
   | "SCMP_ARCH_S390X"
   | "SCMP_ARCH_PARISC"
   | "SCMP_ARCH_PARISC64"
-  | "SCMP_ARCH_RISCV64";
+  | "SCMP_ARCH_RISCV64"
+  | "SCMP_ARCH_LOONGARCH64"
+  | "SCMP_ARCH_M68K"
+  | "SCMP_ARCH_SH"
+  | "SCMP_ARCH_SHEB";
 
 export type SeccompFlag =
   | "SECCOMP_FILTER_FLAG_TSYNC"

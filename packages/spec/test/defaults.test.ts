@@ -89,3 +89,19 @@ describe("defaultSpec options", () => {
     expect(defaultSpec().process!.capabilities!.bounding).toHaveLength(3);
   });
 });
+
+describe("crun's default configs validate", () => {
+  const crun = ["/usr/bin/crun", "/usr/local/bin/crun"].find((p) => existsSync(p));
+  for (const rootless of [false, true]) {
+    test.skipIf(!crun)(`crun spec${rootless ? " --rootless" : ""} is valid, strictly`, () => {
+      const dir = mkdtempSync(join(tmpdir(), "oci-spec-crun-"));
+      try {
+        const result = spawnSync(crun!, ["spec", ...(rootless ? ["--rootless"] : [])], { cwd: dir, encoding: "utf8" });
+        expect(result.status).toBe(0);
+        expect(validateSpec(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), { strict: true })).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
