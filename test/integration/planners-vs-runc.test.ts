@@ -60,7 +60,7 @@ describe.skipIf(!enabled)("planners vs runc on the same bundle", () => {
 
     const spec = loadSpec(bundle);
     const namespaces = planNamespaces(spec);
-    const facts = hostFacts(namespaces);
+    const facts = hostFacts(namespaces, join(bundle, "rootfs"));
     const rootfs = planRootfs(spec, {
       bundleDir: bundle,
       namespaces,
@@ -68,6 +68,7 @@ describe.skipIf(!enabled)("planners vs runc on the same bundle", () => {
       ...(facts.cgroupLayout ? { cgroupLayout: facts.cgroupLayout } : {}),
       procKcore: facts.procKcore,
       runningInUserNs: facts.runningInUserNs,
+      ...(facts.rootfsParentMount ? { rootfsParentMount: facts.rootfsParentMount } : {}),
     });
     const plan = composePlan({
       containerId: id,
@@ -106,6 +107,14 @@ describe.skipIf(!enabled)("planners vs runc on the same bundle", () => {
       c.process.capabilities = { bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] };
     });
   });
+
+  for (const propagation of ["shared", "private", "slave"]) {
+    test(`rootfsPropagation ${propagation}`, async () => {
+      await compare(`prop-${propagation}`, (c) => {
+        c.linux.rootfsPropagation = propagation;
+      });
+    });
+  }
 
   test("the seed's capabilities and limits", async () => {
     const seedCaps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];

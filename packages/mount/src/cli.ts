@@ -19,7 +19,7 @@ const FLAGS = [...SPEC_FLAGS, { name: "no-pivot", type: "boolean" as const, desc
 
 function rootfsPlan(spec: MountSpec, bundleDir: string, namespaces: NamespacePlan, a: ParsedArgs): RootfsPlan {
   return asToolError(() => {
-    const facts = hostFacts(namespaces);
+    const facts = hostFacts(namespaces, spec.root ? (spec.root.path.startsWith("/") ? spec.root.path : `${bundleDir}/${spec.root.path}`) : undefined);
     return planRootfs(spec, {
       bundleDir,
       namespaces,
@@ -29,6 +29,7 @@ function rootfsPlan(spec: MountSpec, bundleDir: string, namespaces: NamespacePla
       procKcore: facts.procKcore,
       runningInUserNs: facts.runningInUserNs,
       joinedNetnsIsHost: facts.joinedNetnsIsHost,
+      ...(facts.rootfsParentMount ? { rootfsParentMount: facts.rootfsParentMount } : {}),
     });
   });
 }

@@ -2,9 +2,17 @@
  * Facts about the host the rootfs planner takes as inputs, read here (I/O)
  * so the planner stays pure. Used by the oci-mount CLI; oci-run may use them too.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import type { NamespacePlan } from "@oci-tools/plan";
 import type { CgroupLayout, CgroupV1Hierarchy } from "./cgroup.ts";
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // bind-rootfs reports the missing rootfs
+  }
+}
 
 /** Unescape mountinfo's octal escapes (\040 for a space, …). */
 function unescape(field: string): string {
@@ -63,6 +71,25 @@ export function cgroupLayoutFrom(mountinfo: string, procCgroup: string): CgroupL
   return { version: 1, hierarchies };
 }
 
+/**
+ * The mount point holding `path` (the longest mount point that is `path` or
+ * a parent of it; the last one mounted there wins) and whether it is shared
+ * (mountinfo's optional "shared:N" field) — runc's getParentMount.
+ */
+export function parentMountFrom(mountinfo: string, path: string): { path: string; shared: boolean } | undefined {
+  let best: { path: string; shared: boolean } | undefined;
+  for (const line of mountinfo.split("\n")) {
+    const sep = line.indexOf(" - ");
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(" ");
+    const mountpoint = unescape(pre[4] ?? "");
+    const inside = mountpoint === "/" || path === mountpoint || path.startsWith(`${mountpoint}/`);
+    if (!inside || (best && mountpoint.length < best.path.length)) continue;
+    best = { path: mountpoint, shared: pre.slice(6).some((f) => f.startsWith("shared:")) };
+  }
+  return best;
+}
+
 /** Is this process inside a user namespace (uid_map not the identity over the whole range)? runc's RunningInUserNS. */
 export function runningInUserNs(uidMap: string = readFileSync("/proc/self/uid_map", "utf8")): boolean {
   return uidMap.trim().split(/\s+/).join(" ") !== "0 0 4294967295";
@@ -81,15 +108,25 @@ export function joinedNetnsIsHost(namespaces: NamespacePlan): boolean {
   }
 }
 
-/** Everything planRootfs needs from the host, for this process's own cgroup. */
-export function hostFacts(namespaces: NamespacePlan): {
+/**
+ * Everything planRootfs needs from the host, for this process's own cgroup.
+ * `rootfs` (the absolute root.path) adds the mount holding it.
+ */
+export function hostFacts(
+  namespaces: NamespacePlan,
+  rootfs?: string,
+): {
   cgroupLayout: CgroupLayout | undefined;
   procKcore: boolean;
   runningInUserNs: boolean;
   joinedNetnsIsHost: boolean;
+  rootfsParentMount?: { path: string; shared: boolean };
 } {
+  const mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
+  const parent = rootfs === undefined ? undefined : parentMountFrom(mountinfo, realpathOr(rootfs));
   return {
-    cgroupLayout: cgroupLayoutFrom(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8")),
+    ...(parent ? { rootfsParentMount: parent } : {}),
+    cgroupLayout: cgroupLayoutFrom(mountinfo, readFileSync("/proc/self/cgroup", "utf8")),
     procKcore: existsSync("/proc/kcore"),
     runningInUserNs: runningInUserNs(),
     joinedNetnsIsHost: joinedNetnsIsHost(namespaces),

@@ -5,4 +5,4 @@ export { cgroupMountOps, type CgroupLayout, type CgroupV1Hierarchy } from "./cgr
 export { sysctlOps, IPC_SYSCTLS } from "./sysctl.ts";
 export { statSourceKinds, sourceKindsFor } from "./sources.ts";
 export type { MountSpec, MountSpecMount, MountSpecDevice } from "./spec-like.ts";
-export { hostFacts, cgroupLayoutFrom, parseMountinfoCgroups, runningInUserNs, joinedNetnsIsHost } from "./host.ts";
+export { hostFacts, parentMountFrom, cgroupLayoutFrom, parseMountinfoCgroups, runningInUserNs, joinedNetnsIsHost } from "./host.ts";

@@ -6,6 +6,7 @@
  *   utsOps       sethostname, setdomainname (need a UTS namespace, new or joined)
  *   rootfsOps    oom-score-adj (runc writes it first, before any namespace work)
  *                propagate "/" (linux.rootfsPropagation, default rslave)
+ *                propagate <mount holding the rootfs> private, when still shared
  *                bind-rootfs (root.path, relative to the bundle)
  *                every mount, in spec order (cgroup mounts expanded)
  *                unless /dev is a bind mount: device nodes, /dev/ptmx → pts/ptmx,
@@ -61,6 +62,14 @@ export interface RootfsOptions {
   /** The network namespace joined by path is the host's own (net.* sysctls are then refused). */
   readonly joinedNetnsIsHost?: boolean;
   readonly console?: ConsoleSource;
+  /**
+   * The host mount holding root.path and whether it is shared (hostFacts
+   * reads it). When it is still shared after "/" got its propagation, it is
+   * made private before the rootfs is bound: pivot_root refuses a shared
+   * parent, and the bind would otherwise propagate back to the host (runc's
+   * rootfsParentMountPrivate).
+   */
+  readonly rootfsParentMount?: { readonly path: string; readonly shared: boolean };
 }
 
 export interface RootfsPlan extends ComposeFragment {
@@ -327,6 +336,14 @@ export function planRootfs(spec: MountSpec, opts: RootfsOptions): RootfsPlan {
     rootfsOps.push({ op: "oom-score-adj", value: oom });
   }
   rootfsOps.push({ op: "propagate", target: "/", flags: rootPropagation });
+  const parent = opts.rootfsParentMount;
+  if (parent !== undefined) {
+    // Shared after the "/" change? A recursive flag decides for every mount,
+    // a plain one only for "/" itself; other mounts keep the host's state.
+    const decidedByRoot = (rootPropagation & MS.REC) !== 0 || parent.path === "/";
+    const sharedNow = decidedByRoot ? (rootPropagation & MS.SHARED) !== 0 : parent.shared;
+    if (sharedNow) rootfsOps.push({ op: "propagate", target: parent.path, flags: MS.PRIVATE });
+  }
   rootfsOps.push({ op: "bind-rootfs", path: bindSourcePath(opts.bundleDir, spec.root.path) });
 
   const ctx: MountContext = { opts, inUserNs, lateReadonly: [] };

@@ -92,6 +92,19 @@ describe("root, propagation, pivot", () => {
       expect(planRootfs(base({ linux: { rootfsPropagation: name } }), opts()).rootfsOps[0]).toEqual({ op: "propagate", target: "/", flags });
     });
   }
+  test("the mount holding the rootfs is made private when still shared (runc's rootfsParentMountPrivate)", () => {
+    const ops = (rootfsPropagation: string | undefined, parent: { path: string; shared: boolean }) =>
+      planRootfs(base(rootfsPropagation ? { linux: { rootfsPropagation } } : {}), opts({ rootfsParentMount: parent })).rootfsOps.slice(0, 3).map((o) => o.op === "propagate" && `${o.target} ${o.flags}`);
+    // recursive flags decide for every mount
+    expect(ops(undefined, { path: "/var/lib", shared: true })).toEqual([`/ ${MS.SLAVE | MS.REC}`, false, false]);
+    expect(ops("rshared", { path: "/var/lib", shared: false })).toEqual([`/ ${MS.SHARED | MS.REC}`, `/var/lib ${MS.PRIVATE}`, false]);
+    // a plain flag decides for "/" only
+    expect(ops("shared", { path: "/", shared: false })).toEqual([`/ ${MS.SHARED}`, `/ ${MS.PRIVATE}`, false]);
+    expect(ops("slave", { path: "/", shared: true })).toEqual([`/ ${MS.SLAVE}`, false, false]);
+    expect(ops("private", { path: "/srv", shared: true })).toEqual([`/ ${MS.PRIVATE}`, `/srv ${MS.PRIVATE}`, false]);
+    expect(ops("shared", { path: "/srv", shared: false })).toEqual([`/ ${MS.SHARED}`, false, false]);
+  });
+
   test("unknown rootfsPropagation is an error", () => {
     expect(planError(() => planRootfs(base({ linux: { rootfsPropagation: "recursive" } }), opts())).message).toContain(
       'linux.rootfsPropagation: "recursive" is not supported',
