@@ -38,8 +38,8 @@ const commands: CommandDef[] = [
     name: "plan",
     describe: "print the process ops (rlimits, identity with capability masks and names, no-new-privs, …) (no changes)",
     flags: SPEC_FLAGS,
-    run: (a, io) => {
-      const { spec } = readSpec(a);
+    run: async (a, io) => {
+      const { spec } = await readSpec(a);
       const fragment = asToolError(() => planProcess(spec, { hostLsm: hostLsm() }));
       for (const w of fragment.warnings) io.stderr(`oci-caps: warning: ${w}\n`);
       io.stdout(toJson({ processOps: fragment.processOps.map(describeOp) }));
@@ -54,7 +54,7 @@ const commands: CommandDef[] = [
     stopParsingAfter: 1,
     run: async (a) => {
       const args = commandWords(a);
-      const { spec } = readSpec(a);
+      const { spec } = await readSpec(a);
       const plan = asToolError(() => {
         // Warnings (ambient caps the kernel would not raise) are for `plan`; exec is quiet like runc.
         const fragment: PlanFragment = planProcess(spec, { hostLsm: hostLsm(), chdir: false });
@@ -65,7 +65,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const ociCaps: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-caps",
   summary: "plan or apply an OCI container's process privileges",
   description: [
@@ -80,3 +80,6 @@ export const ociCaps: ToolDef = {
   ],
   seeAlso: ["oci-ns(1)", "oci-mount(1)", "oci-run(1)", "setpriv(1)", "capabilities(7)"],
 };
+
+/** The same definition under its own name. */
+export const ociCaps = tool;

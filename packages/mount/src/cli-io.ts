@@ -7,7 +7,7 @@
 import { dirname, resolve } from "node:path";
 import { ToolError, UsageError, type FlagDef, type ParsedArgs } from "@oci-tools/cli";
 import type { Plan } from "@oci-tools/plan";
-import { loadSpecFrom, type InputSource, type LoadedSpec } from "@oci-tools/spec";
+import type { InputSource, LoadedSpec } from "@oci-tools/spec";
 
 export const SPEC_FLAGS: FlagDef[] = [
   { name: "bundle", alias: ["b"], type: "string", describe: "read DIR/config.json; relative paths in it are relative to DIR" },
@@ -20,7 +20,8 @@ export interface LoadedInput {
   readonly bundleDir: string;
 }
 
-export function readSpec(a: ParsedArgs): LoadedInput {
+/** Loads (upgrades, validates) the spec; @oci-tools/spec is imported here so --help does not pay for it. */
+export async function readSpec(a: ParsedArgs): Promise<LoadedInput> {
   const bundle = a.string("bundle");
   const config = a.string("config");
   if (bundle !== undefined && config !== undefined) throw new UsageError("give --bundle or --config, not both");
@@ -36,6 +37,7 @@ export function readSpec(a: ParsedArgs): LoadedInput {
     source = { kind: "stdin" };
     bundleDir = process.cwd();
   }
+  const { loadSpecFrom } = await import("@oci-tools/spec");
   try {
     return { spec: loadSpecFrom(source), bundleDir };
   } catch (e) {

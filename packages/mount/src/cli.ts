@@ -80,8 +80,8 @@ const commands: CommandDef[] = [
     name: "plan",
     describe: "print the ordered mount, device and path ops for a bundle's rootfs (no changes)",
     flags: FLAGS,
-    run: (a, io) => {
-      const { spec, bundleDir } = readSpec(a);
+    run: async (a, io) => {
+      const { spec, bundleDir } = await readSpec(a);
       io.stdout(toJson({ ops: orderedOps(rootfsPlan(spec, bundleDir, specNamespaces(spec), a)) }));
       return 0;
     },
@@ -94,7 +94,7 @@ const commands: CommandDef[] = [
     stopParsingAfter: 1,
     run: async (a) => {
       const args = commandWords(a);
-      const { spec, bundleDir } = readSpec(a);
+      const { spec, bundleDir } = await readSpec(a);
       // Only the mount piece: hostname and sysctl belong to namespaces this command does not create.
       const mountOnly = { ...spec, hostname: undefined, domainname: undefined, linux: { ...spec.linux, sysctl: undefined } };
       const namespaces: NamespacePlan = { join: [], create: ["mount"] };
@@ -112,7 +112,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const ociMount: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-mount",
   summary: "plan or set up an OCI container's root filesystem",
   description: [
@@ -127,3 +127,6 @@ export const ociMount: ToolDef = {
   ],
   seeAlso: ["oci-ns(1)", "oci-caps(1)", "oci-run(1)", "mount(8)"],
 };
+
+/** The same definition under its own name. */
+export const ociMount = tool;

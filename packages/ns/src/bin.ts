@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
 import { runTool } from "@oci-tools/cli";
-import { ociNs } from "./cli.ts";
+import { tool } from "./cli.ts";
 
-await runTool(ociNs, process.argv.slice(2));
+await runTool(tool, process.argv.slice(2));

@@ -24,8 +24,8 @@ const commands: CommandDef[] = [
     name: "plan",
     describe: "print the namespaces to create and join, id mappings and time offsets (no changes)",
     flags: SPEC_FLAGS,
-    run: (a, io) => {
-      const { spec } = readSpec(a);
+    run: async (a, io) => {
+      const { spec } = await readSpec(a);
       io.stdout(toJson(describeNamespaces(asToolError(() => planNamespaces(spec, options())))));
       return 0;
     },
@@ -38,7 +38,7 @@ const commands: CommandDef[] = [
     stopParsingAfter: 1,
     run: async (a) => {
       const args = commandWords(a);
-      const { spec } = readSpec(a);
+      const { spec } = await readSpec(a);
       const plan = asToolError(() =>
         composePlan({
           containerId: "oci-ns",
@@ -52,7 +52,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const ociNs: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-ns",
   summary: "plan or enter an OCI container's namespaces",
   description: [
@@ -67,3 +67,6 @@ export const ociNs: ToolDef = {
   ],
   seeAlso: ["oci-mount(1)", "oci-caps(1)", "oci-run(1)", "unshare(1)"],
 };
+
+/** The same definition under its own name. */
+export const ociNs = tool;
