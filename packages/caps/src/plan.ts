@@ -249,7 +249,8 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): ProcessF
     const cwd = spec.process?.cwd ?? "/";
     if (!cwd.startsWith("/")) throw new PlanError("process.cwd", `must be an absolute path, got "${cwd}"`);
     if (cwd.includes("\0")) throw new PlanError("process.cwd", "must not contain a NUL byte");
-    ops.push({ op: "chdir", path: posix.normalize(cwd) });
+    const path = posix.normalize(cwd);
+    ops.push({ op: "chdir", path: path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path });
   }
   return { processOps: ops, warnings };
 }

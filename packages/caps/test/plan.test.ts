@@ -189,7 +189,8 @@ describe("identity, umask, no-new-privs, chdir", () => {
   });
 
   test("chdir to the normalized cwd, last; off on request; relative is an error", () => {
-    expect(opsOf({ process: { cwd: "/srv//app/" } }).at(-1)).toEqual({ op: "chdir", path: "/srv/app/" });
+    expect(opsOf({ process: { cwd: "/srv//app/" } }).at(-1)).toEqual({ op: "chdir", path: "/srv/app" });
+    expect(opsOf({ process: { cwd: "/srv/../" } }).at(-1)).toEqual({ op: "chdir", path: "/" });
     expect(opsOf({}).at(-1)).toEqual({ op: "chdir", path: "/" });
     expect(only(opsOf({ process: { cwd: "/x" } }, { chdir: false }), "chdir")).toEqual([]);
     expect(planError(() => opsOf({ process: { cwd: "x" } })).field).toBe("process.cwd");
