@@ -4,8 +4,27 @@
  * is imported only when that command runs, so `init` never loads the schema
  * validator or rfc6902.
  */
-import type { CommandDef, FlagDef, ToolDef } from "@oci-tools/cli";
+import { type CommandDef, type CommandIO, type FlagDef, type ParsedArgs, ToolError, type ToolDef } from "@oci-tools/cli";
 import { MAX_INPUT_BYTES } from "./read.ts";
+
+type Run = (args: ParsedArgs, io: CommandIO) => number;
+
+/**
+ * Imports a command's module when it runs. JSON.parse accepts documents nested
+ * far deeper than the engine's stack allows cloning or printing them; that
+ * RangeError becomes one clear line instead of "Maximum call stack size exceeded".
+ */
+function lazy(load: () => Promise<Run>): CommandDef["run"] {
+  return async (args, io) => {
+    const run = await load();
+    try {
+      return run(args, io);
+    } catch (error) {
+      if (error instanceof RangeError && /call stack/i.test(error.message)) throw new ToolError("document is nested too deeply to process");
+      throw error;
+    }
+  };
+}
 
 const bundle: FlagDef = { name: "bundle", alias: ["b"], type: "string", describe: "read DIR/config.json instead of a FILE or stdin" };
 const inPlace: FlagDef = {
@@ -33,7 +52,7 @@ const commands: CommandDef[] = [
       { cmd: "oci-spec init > config.json", describe: "a config like runc's" },
       { cmd: "oci-spec init --terminal=false -- /bin/echo hello", describe: "with another command" },
     ],
-    run: async (args, io) => (await import("./commands/init.ts")).runInit(args, io),
+    run: lazy(async () => (await import("./commands/init.ts")).runInit),
   },
   {
     name: "validate",
@@ -45,7 +64,7 @@ const commands: CommandDef[] = [
       { name: "literal", type: "boolean", describe: "validate the document as written, without upgrading 1.0.0-rc forms first" },
     ],
     examples: [{ cmd: "oci-spec validate --bundle ./bundle", describe: "exit 0 when valid, 1 with every violation listed" }],
-    run: async (args, io) => (await import("./commands/validate.ts")).runValidate(args, io),
+    run: lazy(async () => (await import("./commands/validate.ts")).runValidate),
   },
   {
     name: "upgrade",
@@ -53,7 +72,7 @@ const commands: CommandDef[] = [
     describe: "rewrite runtime-spec 1.0.0-rc forms (flat capabilities, platform, ...) in their 1.x form",
     positionals: [file],
     flags: [bundle, inPlace, { name: "verbose", type: "boolean", describe: "list each rewrite on stderr" }],
-    run: async (args, io) => (await import("./commands/upgrade.ts")).runUpgrade(args, io),
+    run: lazy(async () => (await import("./commands/upgrade.ts")).runUpgrade),
   },
   {
     name: "patch",
@@ -67,14 +86,14 @@ const commands: CommandDef[] = [
       { cmd: `oci-spec patch '[{"op":"replace","path":"/hostname","value":"web"}]' config.json`, describe: "inline patch" },
       { cmd: "oci-spec patch -p fix.json --bundle . --in-place", describe: "patch a bundle's config.json in place" },
     ],
-    run: async (args, io) => (await import("./commands/patch.ts")).runPatch(args, io),
+    run: lazy(async () => (await import("./commands/patch.ts")).runPatch),
   },
   {
     name: "get",
     describe: "print the value at an RFC 6901 JSON pointer",
     positionals: [{ name: "pointer", describe: "JSON pointer, e.g. /process/args", required: true }, file],
     flags: [bundle, { name: "raw", alias: ["r"], type: "boolean", describe: "print a string value without JSON quotes" }],
-    run: async (args, io) => (await import("./commands/pointer.ts")).runGet(args, io),
+    run: lazy(async () => (await import("./commands/pointer.ts")).runGet),
   },
   {
     name: "set",
@@ -86,7 +105,7 @@ const commands: CommandDef[] = [
     ],
     flags: [bundle, inPlace, { name: "string", alias: ["s"], type: "boolean", describe: "take VALUE as a plain string, not JSON" }],
     examples: [{ cmd: "oci-spec set /hostname --string web < config.json", describe: "set a string" }],
-    run: async (args, io) => (await import("./commands/pointer.ts")).runSet(args, io),
+    run: lazy(async () => (await import("./commands/pointer.ts")).runSet),
   },
   {
     name: "diff",
@@ -95,7 +114,7 @@ const commands: CommandDef[] = [
       { name: "a", describe: "the original config ('-' for stdin)", required: true },
       { name: "b", describe: "the changed config ('-' for stdin)", required: true },
     ],
-    run: async (args, io) => (await import("./commands/diff.ts")).runDiff(args, io),
+    run: lazy(async () => (await import("./commands/diff.ts")).runDiff),
   },
 ];
 

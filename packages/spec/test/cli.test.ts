@@ -135,6 +135,12 @@ describe("bad input", () => {
       test("a missing file", () => expectOneLineError(run([...cmd, join(dir, "missing.json")]), 1, /missing.json: no such file or directory/));
     });
   }
+  test("a document nested too deeply to clone or print", () => {
+    const deep = `{"ociVersion":"1.2.0","x":${"[".repeat(100000)}${"]".repeat(100000)}}`;
+    for (const cmd of [["upgrade"], ["patch", "[]"], ["set", "/y", "1"], ["diff", "-", seedFile]]) {
+      expectOneLineError(run(cmd, deep), 1, /document is nested too deeply to process/);
+    }
+  });
   test("NUL bytes in otherwise valid UTF-8", () => expectOneLineError(run(["validate"], '{"a":\u0000}'), 1, /binary data \(contains NUL bytes\)/));
   // Root reads anything, so this only runs as an ordinary user.
   test.skipIf(process.getuid?.() === 0)("an unreadable file", () => {
