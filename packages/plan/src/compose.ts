@@ -86,6 +86,9 @@ const POST_PIVOT_OPS: ReadonlySet<OpName> = new Set([
   "oom-score-adj",
 ]);
 
+/** Rootfs-phase ops whose paths are inside the container's root. */
+const IN_ROOTFS_OPS: ReadonlySet<OpName> = new Set(["mount", "mkdir", "symlink", "mknod", "bind-device"]);
+
 /** Rank of each process op; seccomp's rank depends on no-new-privs (see header). */
 const PROCESS_OP_ORDER: readonly OpName[] = [
   "rlimit",
@@ -183,6 +186,14 @@ export function composePlan(input: ComposeInput): Plan {
   if (rootfsOps.some((op) => op.op === "bind-rootfs") && pivot === undefined) {
     throw new PlanError("pivot", "the rootfs is prepared (bind-rootfs) but never entered (no pivot-root/chroot)");
   }
+  // Ops "in rootfs" before bind-rootfs would act on the host's "/".
+  const bindAt = rootfsOps.findIndex((op) => op.op === "bind-rootfs");
+  if (pivot !== undefined && bindAt < 0) throw new PlanError("pivot", "pivot-root/chroot without a bind-rootfs to enter");
+  rootfsOps.forEach((op, i) => {
+    if (IN_ROOTFS_OPS.has(op.op) && (bindAt < 0 || i < bindAt)) {
+      throw new PlanError(`rootfsOps[${i}]`, `op "${op.op}" works inside the rootfs but comes before bind-rootfs`);
+    }
+  });
 
   processOps.forEach((op, i) => {
     if (op.op !== "seccomp" && !PROCESS_OP_ORDER.includes(op.op)) {

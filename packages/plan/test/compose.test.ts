@@ -130,6 +130,12 @@ describe("composePlan", () => {
     ).toBe("rootfsOps");
     expect(planError(() => composePlan(input([{ namespaces: mntns, postPivotOps: [{ op: "mask-path", path: "/proc/kcore" }] }]))).message).toContain("no fragment pivots");
     expect(planError(() => composePlan(input([{ namespaces: mntns, rootfsOps: [{ op: "bind-rootfs", path: "/r" }] }]))).message).toContain("never entered");
+    expect(planError(() => composePlan(input([{ namespaces: mntns, rootfsOps: [{ op: "mkdir", path: "/x", mode: 0 }, { op: "bind-rootfs", path: "/r" }], pivot: { op: "pivot-root" } }]))).message).toBe(
+      'rootfsOps[0]: op "mkdir" works inside the rootfs but comes before bind-rootfs',
+    );
+    expect(planError(() => composePlan(input([{ namespaces: mntns, rootfsOps: [{ op: "propagate", target: "/", flags: 0 }], pivot: { op: "chroot" } }]))).message).toContain(
+      "without a bind-rootfs",
+    );
     // oom-score-adj and sysctl alone need no mount namespace
     expect(composePlan(input([{ rootfsOps: [{ op: "oom-score-adj", value: 5 }] }])).ops).toEqual([{ op: "oom-score-adj", value: 5 }]);
   });
