@@ -13,7 +13,8 @@
  *   mappings specified, but USER namespace isn't enabled in the config"); with
  *   a joined one they are ignored (its owner fixed them); a new user namespace
  *   without both mappings is an error (runc: "user namespaces enabled, but no
- *   uid/gid mappings found").
+ *   uid/gid mappings found") unless running rootless, where the caller's own
+ *   uid/gid become root (crun's behaviour for `crun spec --rootless`).
  * - setgroups is "deny" exactly when the runtime runs rootless (runc's
  *   nsexec writes deny when is_rootless_euid and no newgidmap helper): an
  *   unprivileged writer may only write gid_map after denying setgroups(2), and
@@ -142,10 +143,15 @@ export function planNamespaces(spec: NsSpec, options: NamespaceOptions = {}): Na
   }
   let idMappings: NamespacePlan["idMappings"];
   if (create.includes("user")) {
-    if ((uidMappings?.length ?? 0) === 0) throw new PlanError("linux.uidMappings", "a new user namespace needs uid mappings");
-    if ((gidMappings?.length ?? 0) === 0) throw new PlanError("linux.gidMappings", "a new user namespace needs gid mappings");
-    const uid = checkMappings("linux.uidMappings", uidMappings ?? []);
-    const gid = checkMappings("linux.gidMappings", gidMappings ?? []);
+    // Rootless without mappings (as `crun spec --rootless` writes): map the
+    // caller's own ids to root, like crun. With root, runc's rule: mappings required.
+    const own = options.rootless;
+    const uidGiven = (uidMappings?.length ?? 0) > 0;
+    const gidGiven = (gidMappings?.length ?? 0) > 0;
+    if (!uidGiven && !own) throw new PlanError("linux.uidMappings", "a new user namespace needs uid mappings");
+    if (!gidGiven && !own) throw new PlanError("linux.gidMappings", "a new user namespace needs gid mappings");
+    const uid = checkMappings("linux.uidMappings", uidGiven ? uidMappings! : [{ containerID: 0, hostID: own!.euid, size: 1 }]);
+    const gid = checkMappings("linux.gidMappings", gidGiven ? gidMappings! : [{ containerID: 0, hostID: own!.egid, size: 1 }]);
     if (options.rootless) {
       checkRootlessMapping("linux.uidMappings", uid, options.rootless.euid, "uid");
       checkRootlessMapping("linux.gidMappings", gid, options.rootless.egid, "gid");

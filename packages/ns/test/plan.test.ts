@@ -114,6 +114,12 @@ describe("user namespace and id mappings", () => {
     );
   });
 
+  test("rootless without mappings: the caller's own ids become root (crun)", () => {
+    const plan = planNamespaces(userns(undefined, undefined), { rootless: { euid: 1000, egid: 1001 } });
+    expect(plan.idMappings).toEqual({ uid: [map(0, 1000, 1)], gid: [map(0, 1001, 1)], setgroups: "deny" });
+    expect(planNamespaces(userns(undefined, [map(0, 1001, 1)]), { rootless: { euid: 1000, egid: 1001 } }).idMappings?.uid).toEqual([map(0, 1000, 1)]);
+  });
+
   test("joining a user namespace by path ignores mappings (its owner wrote them)", () => {
     const plan = planNamespaces(userns([map(0, 1000, 1)], [map(0, 1000, 1)], "/proc/7/ns/user"));
     expect(plan.join).toEqual([{ type: "user", path: "/proc/7/ns/user" }]);
