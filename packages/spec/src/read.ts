@@ -11,6 +11,13 @@ import { join } from "node:path";
 import { InputError } from "./errors.ts";
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/**
+ * Deepest nesting accepted. runtime-spec configs nest about 6 levels
+ * (linux.seccomp.syscalls[].args[].value). Without a bound, a 40 KB input of
+ * 20 000 nested arrays pretty-prints to ~800 MB (indentation grows with depth)
+ * and deeper ones overflow the stack when copied.
+ */
+export const MAX_DEPTH = 256;
 const CHUNK = 256 * 1024;
 
 export type InputSource = { kind: "stdin" } | { kind: "file"; path: string } | { kind: "bundle"; dir: string };
@@ -139,11 +146,30 @@ export function readSourceText(source: InputSource): string {
   return text;
 }
 
+/** Nesting depth of a parsed JSON value, without recursion (so any depth is measurable). */
+export function jsonDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > deepest) {
+      deepest = depth;
+      if (deepest > limit) return deepest;
+    }
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
 /** Parses JSON text with messages a user can act on. */
 export function parseJsonText(text: string, name: string): unknown {
   if (text.trim() === "") throw new InputError(`${name}: empty input, expected a JSON document`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/^JSON Parse error: /, "") : String(error);
     if (/EOF|end of (JSON )?input|Unterminated/i.test(detail)) {
@@ -151,6 +177,8 @@ export function parseJsonText(text: string, name: string): unknown {
     }
     throw new InputError(`${name}: not JSON: ${detail}`);
   }
+  if (jsonDepth(value, MAX_DEPTH) > MAX_DEPTH) throw new InputError(`${name}: JSON nested deeper than ${MAX_DEPTH} levels`);
+  return value;
 }
 
 export function readJson(source: InputSource): unknown {

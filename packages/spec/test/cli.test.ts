@@ -135,11 +135,13 @@ describe("bad input", () => {
       test("a missing file", () => expectOneLineError(run([...cmd, join(dir, "missing.json")]), 1, /missing.json: no such file or directory/));
     });
   }
-  test("a document nested too deeply to clone or print", () => {
+  test("a document nested deeper than 256 levels is refused fast", () => {
     const deep = `{"ociVersion":"1.2.0","x":${"[".repeat(100000)}${"]".repeat(100000)}}`;
-    for (const cmd of [["upgrade"], ["patch", "[]"], ["set", "/y", "1"], ["diff", "-", seedFile]]) {
-      expectOneLineError(run(cmd, deep), 1, /document is nested too deeply to process/);
+    for (const cmd of [["validate"], ["upgrade"], ["patch", "[]"], ["set", "/y", "1"], ["diff", "-", seedFile]]) {
+      expectOneLineError(run(cmd, deep), 1, /stdin: JSON nested deeper than 256 levels/);
     }
+    const ok = `{"ociVersion":"1.2.0","x":${"[".repeat(255)}${"]".repeat(255)}}`;
+    expect(run(["get", "/ociVersion"], ok).stdout).toBe('"1.2.0"\n');
   });
   test("NUL bytes in otherwise valid UTF-8", () => expectOneLineError(run(["validate"], '{"a":\u0000}'), 1, /binary data \(contains NUL bytes\)/));
   // Root reads anything, so this only runs as an ordinary user.
@@ -245,6 +247,11 @@ describe("oci-spec patch", () => {
     writeFileSync(join(bundle, "config.json"), defaultJson);
     expect(run(["patch", "--bundle", bundle, "--in-place", '[{"op":"add","path":"/annotations","value":{"k":"v"}}]']).status).toBe(0);
     expect(JSON.parse(readFileSync(join(bundle, "config.json"), "utf8")).annotations).toEqual({ k: "v" });
+  });
+  test("a result nested deeper than 256 levels is refused", () => {
+    const ops = Array.from({ length: 300 }, (_, i) => ({ op: "add", path: `/x${"/a".repeat(i)}`, value: {} }));
+    const patch = file("deepen.json", JSON.stringify(ops));
+    expectOneLineError(run(["patch", "-p", patch], defaultJson), 1, /result nested deeper than 256 levels/);
   });
   test("a patch that is not an array", () => expectOneLineError(run(["patch", '{"op":"add"}'], defaultJson), 1, /must be an array/));
 });

@@ -3,7 +3,7 @@ import { fstatSync } from "node:fs";
 import { type CommandIO, type ParsedArgs, ToolError, UsageError } from "@oci-tools/cli";
 import { InputError } from "../errors.ts";
 import { stringifyJson } from "../format.ts";
-import { type InputSource, readJson, sourceName } from "../read.ts";
+import { type InputSource, MAX_DEPTH, jsonDepth, readJson, sourceName } from "../read.ts";
 import { writeFileAtomic } from "../write.ts";
 
 /**
@@ -53,6 +53,8 @@ export function inPlaceTarget(args: ParsedArgs, source: InputSource): string | u
 
 /** Writes the result to stdout, or atomically over the input with --in-place. */
 export function emit(io: CommandIO, value: unknown, target: string | undefined): void {
+  // Inputs are depth-checked when read; a patch (copy into a child, repeated) can still deepen the result.
+  if (jsonDepth(value, MAX_DEPTH) > MAX_DEPTH) throw new ToolError(`result nested deeper than ${MAX_DEPTH} levels`);
   const text = stringifyJson(value);
   if (target === undefined) {
     io.stdout(text);
