@@ -4,7 +4,7 @@
  * whatever is left there, removes netns it made, and the scratch dir.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ID_PREFIX, makeBundle, scratchDir, type BundleOptions } from "./bundle.ts";
 import { toolCommand } from "./tools.ts";
@@ -33,29 +33,55 @@ export class TestEnv {
     return makeBundle(this.dir, name, o);
   }
 
-  /** oci-run --root <env root> ARGS (synchronously; stdin /dev/null). */
+  /**
+   * oci-run --root <env root> ARGS (synchronously; stdin /dev/null). Output
+   * goes through files, not pipes: a created container inherits oci-run's
+   * stdio and would hold a pipe open long after oci-run exited.
+   */
   ociRun(...args: string[]): Result {
     const [cmd, ...pre] = toolCommand("oci-run");
-    const r = spawnSync(cmd!, [...pre, "--root", this.root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-    return { code: r.status ?? 128 + 9, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    return this.capture([cmd!, ...pre, "--root", this.root, ...args]);
   }
 
-  /** The same asynchronously (for parallel tests). */
-  ociRunAsync(...args: string[]): Promise<Result> {
+  private capture(argv: string[]): Result {
+    const n = ++counter;
+    const outPath = join(this.dir, `.out-${n}`);
+    const errPath = join(this.dir, `.err-${n}`);
+    const out = openSync(outPath, "w");
+    const err = openSync(errPath, "w");
+    try {
+      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", out, err], timeout: 60_000 });
+      return { code: r.status ?? 128 + 9, stdout: readFileSync(outPath, "utf8"), stderr: readFileSync(errPath, "utf8") };
+    } finally {
+      closeSync(out);
+      closeSync(err);
+      rmSync(outPath, { force: true });
+      rmSync(errPath, { force: true });
+    }
+  }
+
+  /** The same asynchronously (for parallel tests); output through files as above. */
+  async ociRunAsync(...args: string[]): Promise<Result> {
     const [cmd, ...pre] = toolCommand("oci-run");
-    return new Promise((resolve) => {
-      const c = spawn(cmd!, [...pre, "--root", this.root, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      c.stdout.on("data", (d) => (stdout += d));
-      c.stderr.on("data", (d) => (stderr += d));
-      c.on("exit", (code, sig) => resolve({ code: code ?? 128 + (sig === "SIGKILL" ? 9 : 15), stdout, stderr }));
-    });
+    const n = ++counter;
+    const outPath = join(this.dir, `.out-${n}`);
+    const errPath = join(this.dir, `.err-${n}`);
+    const out = openSync(outPath, "w");
+    const err = openSync(errPath, "w");
+    try {
+      const c = spawn(cmd!, [...pre, "--root", this.root, ...args], { stdio: ["ignore", out, err] });
+      const code = await new Promise<number>((resolve) => c.on("exit", (code, sig) => resolve(code ?? 128 + (sig === "SIGKILL" ? 9 : 15))));
+      return { code, stdout: readFileSync(outPath, "utf8"), stderr: readFileSync(errPath, "utf8") };
+    } finally {
+      closeSync(out);
+      closeSync(err);
+      rmSync(outPath, { force: true });
+      rmSync(errPath, { force: true });
+    }
   }
 
   runc(...args: string[]): Result {
-    const r = spawnSync("runc", ["--root", this.runcRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-    return { code: r.status ?? 128 + 9, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    return this.capture(["runc", "--root", this.runcRoot, ...args]);
   }
 
   /** `ip netns add`; removed by cleanup(). Returns /var/run/netns/<name>. */

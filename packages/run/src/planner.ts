@@ -47,6 +47,22 @@ function mountCgroupLayout(layout: CgroupLayout, cg: CgroupPlan): MountCgroupLay
   return { version: 1, hierarchies };
 }
 
+/**
+ * runc keeps only the ambient capabilities the kernel can raise (those in
+ * permitted ∩ inheritable): its capability library ignores PR_CAP_AMBIENT_RAISE
+ * failures, and `runc spec` (so `oci-spec init`) lists ambient capabilities
+ * without inheritable ones. The caps planner rejects such a config; to run
+ * the default config like runc does, oci-run narrows the ambient set first.
+ */
+function runcAmbient(spec: BundleSpec): BundleSpec {
+  const caps = spec.process?.capabilities;
+  if (!caps?.ambient?.length) return spec;
+  const ok = new Set((caps.permitted ?? []).filter((c) => (caps.inheritable ?? []).includes(c)));
+  const ambient = caps.ambient.filter((c) => ok.has(c));
+  if (ambient.length === caps.ambient.length) return spec;
+  return { ...spec, process: { ...spec.process!, capabilities: { ...caps, ambient } } };
+}
+
 /** Spec → Plan: oci-ns, oci-mount and oci-caps fragments composed with the cgroup and the exec fifo. */
 export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layout: CgroupLayout; cgroup: CgroupPlan }): Promise<Plan> {
   const [{ composePlan, PlanError }, { planNamespaces }, mount, caps] = await Promise.all([
@@ -55,6 +71,7 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
     import("@oci-tools/mount"),
     import("@oci-tools/caps"),
   ]);
+  spec = runcAmbient(spec);
   try {
     const namespaces = planNamespaces(spec);
     const rootfs = mount.planRootfs(spec, {
