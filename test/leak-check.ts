@@ -50,7 +50,9 @@ function processLeaks(): Leak[] {
     let root = "";
     let cmdline = "";
     let ppid = 0;
+    let cgroup = "";
     try {
+      cgroup = readFileSync(`/proc/${pid}/cgroup`, "utf8");
       root = readlinkSync(`/proc/${pid}/root`);
       cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -60,8 +62,10 @@ function processLeaks(): Leak[] {
     }
     const inTestRootfs = root.includes(`/tmp/${TEST_PREFIX}-`);
     const mentionsTest = cmdline.includes(`/tmp/${TEST_PREFIX}-`) || cmdline.includes(`${ID_PREFIX}-`);
+    // Container processes: their root may read as "/" from here, but their cgroup names the container.
+    const inTestCgroup = cgroup.includes(`/${ID_PREFIX}-`);
     const ourChild = ppid === process.pid && !cmdline.startsWith("find ") && !cmdline.startsWith("ip ");
-    if (inTestRootfs || mentionsTest || ourChild) out.push({ kind: "process", what: `${pid} ${cmdline || "?"} (root ${root})` });
+    if (inTestRootfs || mentionsTest || inTestCgroup || ourChild) out.push({ kind: "process", what: `${pid} ${cmdline || "?"} (root ${root})` });
   }
   return out;
 }
@@ -99,10 +103,14 @@ export function findLeaks(): Leak[] {
 
 const key = (l: Leak) => `${l.kind}:${l.what}`;
 
-/** Leaks present now that were not in `before`. */
-export function newLeaks(before: readonly Leak[]): Leak[] {
+/**
+ * Leaks present now that were not in `before`. Other suites may run at the
+ * same time on this machine, so a test passes `mine` (its scratch dir, its id
+ * prefix) to look only at what it could have made.
+ */
+export function newLeaks(before: readonly Leak[], mine?: readonly string[]): Leak[] {
   const seen = new Set(before.map(key));
-  return findLeaks().filter((l) => !seen.has(key(l)));
+  return findLeaks().filter((l) => !seen.has(key(l)) && (mine === undefined || mine.some((m) => l.what.includes(m))));
 }
 
 export function formatLeaks(leaks: readonly Leak[]): string {

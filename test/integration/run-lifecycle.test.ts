@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   env.cleanup();
-  const leaks = newLeaks(before);
+  const leaks = newLeaks(before, env.markers);
   if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
 });
 

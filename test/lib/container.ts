@@ -23,6 +23,11 @@ export class TestEnv {
   readonly runcRoot = join(this.dir, "runc-root");
   private readonly netns: string[] = [];
 
+  /** What this process's tests create carries one of these (for newLeaks). */
+  get markers(): string[] {
+    return [this.dir, `${ID_PREFIX}-${process.pid}-`];
+  }
+
   /** A unique container id: octest-<pid>-<n>-<tag>. */
   id(tag = "c"): string {
     counter += 1;
@@ -43,14 +48,28 @@ export class TestEnv {
     return this.capture([cmd!, ...pre, "--root", this.root, ...args]);
   }
 
-  private capture(argv: string[]): Result {
+  /** oci-run with extra environment variables (fault injection: OCI_RUN_CRASH_AT). */
+  ociRunWithEnv(extra: Record<string, string>, ...args: string[]): Result {
+    const [cmd, ...pre] = toolCommand("oci-run");
+    return this.capture([cmd!, ...pre, "--root", this.root, ...args], extra);
+  }
+
+  /** Starts oci-run in the background; the caller may signal `child` and await `done`. */
+  ociRunBackground(...args: string[]): { child: ReturnType<typeof spawn>; done: Promise<number> } {
+    const [cmd, ...pre] = toolCommand("oci-run");
+    const child = spawn(cmd!, [...pre, "--root", this.root, ...args], { stdio: "ignore" });
+    const done = new Promise<number>((resolve) => child.on("exit", (code, sig) => resolve(code ?? 128 + (sig === "SIGKILL" ? 9 : sig === "SIGTERM" ? 15 : 2))));
+    return { child, done };
+  }
+
+  private capture(argv: string[], extraEnv: Record<string, string> = {}): Result {
     const n = ++counter;
     const outPath = join(this.dir, `.out-${n}`);
     const errPath = join(this.dir, `.err-${n}`);
     const out = openSync(outPath, "w");
     const err = openSync(errPath, "w");
     try {
-      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", out, err], timeout: 60_000 });
+      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", out, err], timeout: 60_000, env: { ...process.env, ...extraEnv } });
       return { code: r.status ?? 128 + 9, stdout: readFileSync(outPath, "utf8"), stderr: readFileSync(errPath, "utf8") };
     } finally {
       closeSync(out);

@@ -30,7 +30,7 @@ export async function guarded(a: ParsedArgs, io: CommandIO, body: (g: Globals) =
   try {
     return await body(g);
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, "; ");
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/:\s*\n\s*/g, ": ").replace(/\s*\n\s*/g, "; ");
     if (g.log !== undefined || g.logFormat === "json") {
       const { openLogger } = await import("./log.ts");
       const logger = await openLogger({ file: g.log, format: g.logFormat, debug: g.debug });

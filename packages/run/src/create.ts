@@ -60,6 +60,15 @@ function describeInitError(e: InitErrorMessage): string {
   return `${where}${e.message}${errno}`;
 }
 
+/**
+ * Fault injection for the crash-safety tests: OCI_RUN_CRASH_AT=<point> makes
+ * create SIGKILL itself there, so `delete --force` is tested against every
+ * partial state create can leave (a real SIGKILL: no handler, no rollback).
+ */
+function crashPoint(point: string): void {
+  if (process.env.OCI_RUN_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
+}
+
 const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
@@ -97,7 +106,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   });
 
   store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
+  crashPoint("dir");
   const lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
+  crashPoint("lock");
   let record: ContainerRecord = {
     ociVersion: spec.ociVersion,
     id: o.id,
@@ -124,7 +135,11 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       // Best effort: what is left is still recorded for delete --force.
     }
   };
+  let committed = false;
   const onSignal = (sig: string) => {
+    // Once the container is recorded as created, it is the caller's: an
+    // interrupt now must neither undo it nor make us report failure for it.
+    if (committed) return;
     interrupted = sig;
     rollback();
     lock.release();
@@ -133,9 +148,12 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   for (const s of INTERRUPTS) process.on(s, onSignal);
   try {
     store.write(record); // recorded before the cgroup exists
+    crashPoint("record");
     createCgroup(cgroup);
+    crashPoint("cgroup");
     const fifo = `${dir}/${EXEC_FIFO}`;
     makeFifo(fifo);
+    crashPoint("fifo");
     const plan = await buildPlan(spec, {
       id: o.id,
       bundle,
@@ -152,6 +170,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     if (init.pid !== undefined) {
       record = { ...record, pid: init.pid, pidStartTime: readProcStat(init.pid)?.startTime ?? 0 };
     }
+    crashPoint("init");
     if (init.error) throw new ToolError(`create ${o.id}: ${describeInitError(init.error)}`);
     if (!init.ready || init.pid === undefined) {
       throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
@@ -159,6 +178,8 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`);
     record = { ...record, phase: "created" };
     store.write(record);
+    committed = true;
+    crashPoint("created");
     if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     return { record, init };
   } catch (e) {
@@ -166,7 +187,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     if (e instanceof ToolError) throw e;
     throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });
   } finally {
-    for (const s of INTERRUPTS) process.off(s, onSignal);
+    // Failed: restore default signal handling. Committed: keep the (now no-op)
+    // handlers so a late SIGINT cannot kill us with a misleading status.
+    if (!committed) for (const s of INTERRUPTS) process.off(s, onSignal);
     lock.release();
   }
 }

@@ -31,7 +31,7 @@ export async function loadBundleSpec(bundle: string, id: string): Promise<Bundle
     return loadSpec(bundle);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ToolError(`create ${id}: ${msg.replace(/\s*\n\s*/g, "; ")}`);
+    throw new ToolError(`create ${id}: ${msg.replace(/:\s*\n\s*/g, ": ").replace(/\s*\n\s*/g, "; ")}`);
   }
 }
 
