@@ -56,12 +56,17 @@ hyperfine -N --warmup 20 --runs "$runs" \
   --export-json "$work/result.json" "${args[@]}" >&2
 
 echo
+# Wall-clock medians decide the targets; CPU time (user+sys, mean) is shown as
+# well because it is steadier when other work shares the machine.
 jq -r '
-  (.results | map({key: .command, value: (.median * 1000)}) | from_entries) as $m
-  | ($m["runc spec"]) as $runc
-  | "command                    median     vs runc spec",
-    (.results[] | "\(.command | . + " " * (26 - length)) \((.median * 1000 * 100 | round) / 100 | tostring | . + " ms" | " " * (9 - length) + .)   \((.median * 1000 / $runc * 100 | round) / 100)x"),
+  def ms: (. * 1000 * 100 | round) / 100;
+  def pad(n): tostring | (" " * (n - length)) + .;
+  (.results | map({key: .command, value: .}) | from_entries) as $r
+  | $r["runc spec"] as $runc
+  | "command                    median  vs runc     cpu  vs runc",
+    (.results[] | "\(.command | . + " " * (24 - length)) \(.median | ms | pad(6)) ms \(.median / $runc.median | . * 100 | round / 100 | pad(6))x \(.user + .system | ms | pad(5)) ms \((.user + .system) / ($runc.user + $runc.system) | . * 100 | round / 100 | pad(5))x"),
     "",
-    "target: oci-spec init <= 2x runc spec: \(if $m["oci-spec init"] <= 2 * $runc then "met" else "MISSED" end) (\(($m["oci-spec init"] / $runc * 100 | round) / 100)x)",
-    "target: oci-spec validate <= 2x runc spec: \(if $m["oci-spec validate"] <= 2 * $runc then "met" else "MISSED" end) (\(($m["oci-spec validate"] / $runc * 100 | round) / 100)x)"
+    (["oci-spec init", "oci-spec validate"][] as $c
+     | ($r[$c].median / $runc.median) as $ratio
+     | "target: \($c) <= 2x runc spec (median): \(if $ratio <= 2 then "met" else "MISSED" end) (\($ratio * 100 | round / 100)x)")
 ' "$work/result.json"
