@@ -22,6 +22,7 @@ import { readProcStat } from "./proc.ts";
 import { EXEC_FIFO, LOCK_FILE, type ContainerRecord, type StateStore } from "./state.ts";
 import { destroyContainer } from "./lifecycle.ts";
 import { rfc3339Nano } from "./timefmt.ts";
+import { SPEC_VERSION } from "./version.ts";
 
 export interface CreateOptions {
   readonly id: string;
@@ -110,7 +111,8 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   const lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
   crashPoint("lock");
   let record: ContainerRecord = {
-    ociVersion: spec.ociVersion,
+    // The state's ociVersion is the runtime-spec version the *state* follows (runc prints its own), not the config's.
+    ociVersion: SPEC_VERSION,
     id: o.id,
     pid: 0,
     pidStartTime: 0,
