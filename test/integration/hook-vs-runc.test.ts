@@ -169,6 +169,32 @@ describe.skipIf(!enabled)("oci-hook vs runc 1.1 on the same hooks", () => {
     expect(JSON.parse(seen("ours", "after").stdin).status).toBe("stopped");
   }, 30_000);
 
+  test("runc 1.1 runs poststart during create (status created) and a failing one fails create; we follow the contract (running)", async () => {
+    rmSeen();
+    const id = `${ID_PREFIX}-hookpost-${process.pid}`;
+    ids.push(id);
+    const bundle = await makeBundle(dir, "poststart", { edit: (c) => ((c.process.args = ["true"]), (c.hooks = { poststart: [{ path: recorder, args: ["rec", "runc", "poststart"] }] })) });
+    expect(runcCmd("create", "-b", bundle, id).status).toBe(0);
+    const atCreate = seen("runc", "poststart"); // before start was ever called
+    expect(JSON.parse(atCreate.stdin).status).toBe("created");
+    runcCmd("delete", "-f", id);
+
+    const failId = `${ID_PREFIX}-hookpostfail-${process.pid}`;
+    ids.push(failId);
+    const failing = await makeBundle(dir, "poststart-fail", { edit: (c) => ((c.process.args = ["true"]), (c.hooks = { poststart: [{ path: failer }] })) });
+    const r = runcCmd("create", "-b", failing, failId);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("exit status 3");
+    expect(runcCmd("state", failId).status).toBe(1); // the container was destroyed
+
+    const stateFile = join(dir, "poststart.state.json");
+    writeFileSync(stateFile, atCreate.stdin);
+    const ours = await makeBundle(dir, "poststart-ours", { noRootfs: true, edit: (c) => (c.hooks = { poststart: [{ path: recorder, args: ["rec", "ours", "poststart"] }, { path: failer }] }) });
+    const o = ociHook(ours, "poststart", stateFile);
+    expect(o.status).toBe(1);
+    expect(JSON.parse(seen("ours", "poststart").stdin)).toEqual({ ...JSON.parse(atCreate.stdin), status: "running" });
+  }, 30_000);
+
   function rmSeen(): void {
     const seenDir = join(dir, "seen");
     for (const f of readdirSync(seenDir)) spawnSync("rm", ["-f", join(seenDir, f)]);
