@@ -4,7 +4,7 @@
  * so 50 bundles cost milliseconds and the cache stays pristine.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./tools.ts";
 
@@ -38,6 +38,7 @@ export function busyboxRootfs(): string {
   writeFileSync(join(tmp, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
   writeFileSync(join(tmp, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
   writeFileSync(join(tmp, ".complete"), "");
+  chmodSync(tmp, 0o755);
   try {
     renameSync(tmp, dest);
   } catch {
@@ -70,7 +71,10 @@ export interface BundleOptions {
 export async function makeBundle(dir: string, name: string, o: BundleOptions = {}): Promise<string> {
   const bundle = join(dir, name);
   mkdirSync(bundle, { recursive: true });
-  if (!o.noRootfs) execFileSync("cp", ["-al", busyboxRootfs(), join(bundle, "rootfs")]);
+  if (!o.noRootfs) {
+    execFileSync("cp", ["-al", busyboxRootfs(), join(bundle, "rootfs")]);
+    chmodSync(join(bundle, "rootfs"), 0o755); // the cache was made by mkdtemp (0700): non-root users need to traverse /
+  }
   if (o.rawConfig !== undefined) {
     writeFileSync(join(bundle, "config.json"), o.rawConfig);
   } else {
