@@ -174,6 +174,13 @@ describe("bad input", () => {
     const proc = Bun.spawnSync([...toolCommand("oci-spec"), "validate"], { stdin: Bun.file(path), stdout: "pipe", stderr: "pipe" });
     expectOneLineError({ status: proc.exitCode ?? -1, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() }, 1, /input too large/);
   });
+  // script(1) gives the tool a pseudo-terminal as stdin: waiting for typed JSON would hang, so it is a usage error.
+  test.skipIf(!Bun.which("script"))("a terminal on stdin and no FILE is a usage error", () => {
+    const command = toolCommand("oci-spec").map((w) => `'${w}'`).join(" ");
+    const proc = Bun.spawnSync(["script", "-qec", `${command} validate`, "/dev/null"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stdout.toString()).toContain("oci-spec: no input: give a FILE, --bundle DIR, or pipe JSON on stdin");
+  });
   test("usage errors exit 2", () => {
     expectOneLineError(run([]), 2, /no command given/);
     expectOneLineError(run(["frob"]), 2, /unknown command 'frob'/);
