@@ -1,5 +1,6 @@
-#!/usr/bin/env bun
-import { runTool } from "@oci-tools/cli";
-import { ociCgroup } from "./tool.ts";
+import { runToolStatus } from "@oci-tools/cli";
+import { tool } from "./cli.ts";
+import { fastStdio } from "./stdio.ts";
 
-await runTool(ociCgroup, process.argv.slice(2));
+// write(2)-based stdio rather than runTool's process.stdout (startup cost, see stdio.ts).
+process.exit(await runToolStatus(tool, process.argv.slice(2), fastStdio));

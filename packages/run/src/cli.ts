@@ -156,7 +156,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const ociRun: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-run",
   summary: "run OCI containers (a drop-in for runc's command line)",
   description: [

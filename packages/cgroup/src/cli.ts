@@ -136,7 +136,7 @@ const commands: CommandDef[] = [
   },
 ];
 
-export const ociCgroup: ToolDef = {
+export const tool: ToolDef = {
   name: "oci-cgroup",
   summary: "create, inspect, signal and remove a container's cgroup (v1, hybrid and v2)",
   description: [
