@@ -28,7 +28,7 @@ native:
 binaries: deps native
 	@mkdir -p $(BIN)
 	@for t in $(TOOLS); do \
-		$(BUN) build --compile --bytecode --format=esm --minify --sourcemap=none \
+		$(BUN) build --compile --bytecode --splitting --format=esm --minify --sourcemap=none \
 			packages/$$t/src/bin.ts --outfile $(BIN)/oci-$$t >/dev/null || exit 1; \
 	done
 	cp native/build/oci-init native/build/libocisys.so $(BIN)/

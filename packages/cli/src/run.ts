@@ -1,11 +1,7 @@
 import { ToolError, UsageError } from "./errors.ts";
 import { parseArgv } from "./parse.ts";
+import { fastStdio } from "./stdio.ts";
 import type { CommandIO, ToolDef } from "./types.ts";
-
-const stdio: CommandIO = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-};
 
 /** One line for the user; the stack only with --debug or OCI_TOOLS_DEBUG=1. */
 export function describeError(tool: ToolDef, error: unknown, debug: boolean): string {
@@ -18,7 +14,7 @@ export function describeError(tool: ToolDef, error: unknown, debug: boolean): st
  * Runs one invocation of a tool and returns its exit status:
  * 0 ok, 1 failure, 2 usage error (or what the command returns).
  */
-export async function runToolStatus(tool: ToolDef, argv: readonly string[], io: CommandIO = stdio): Promise<number> {
+export async function runToolStatus(tool: ToolDef, argv: readonly string[], io: CommandIO = fastStdio): Promise<number> {
   const debug = argv.includes("--debug") || process.env.OCI_TOOLS_DEBUG === "1";
   try {
     const outcome = parseArgv(tool, argv);
@@ -46,11 +42,11 @@ export async function runToolStatus(tool: ToolDef, argv: readonly string[], io: 
   }
 }
 
-/** The whole of a binary's main: run, flush, exit with the status. */
+/**
+ * The whole of a binary's main: run and exit with the status. Output went
+ * out by write(2) already (stdio.ts), so there is nothing to flush; this never
+ * touches process.stdout, whose stream set-up costs milliseconds per start.
+ */
 export async function runTool(tool: ToolDef, argv: readonly string[]): Promise<never> {
-  const status = await runToolStatus(tool, argv);
-  process.exitCode = status;
-  // Let pending stdout writes drain (a pipe reader may be slow), then exit.
-  if (process.stdout.writableLength > 0) await new Promise((resolve) => process.stdout.once("drain", resolve));
-  process.exit(status);
+  process.exit(await runToolStatus(tool, argv));
 }
