@@ -81,13 +81,14 @@ describe("rule 2: no host fd reaches the container; cwd stays inside", () => {
     const a = openSync(join(fs.dir, "preserved"), "r");
     const b = openSync(join(fs.dir, "not-preserved"), "r");
     cleanups.push(() => (closeSync(a), closeSync(b)));
-    // ls runs as a child listing the shell's fds (the exec'd container process).
-    const plan = sh(fs.rootfs, "ls -l /proc/$$/fd | sed -n 's/.* \\([0-9]*\\) -> \\(.*\\)/\\1 \\2/p'; cat <&3");
+    // A grandchild lists the fds of the shell (the exec'd container process) while the
+    // shell just waits: no pipe or saved redirection of its own in the way.
+    const plan = sh(fs.rootfs, "sh -c 'ls -l /proc/$PPID/fd > /tmp/fds'; sed -n 's/.* \\([0-9]*\\) -> \\(.*\\)/\\1 \\2/p' /tmp/fds; cat <&3");
     const r = await runPlan({ ...plan, process: { ...plan.process, preserveFds: 1 } }, { preserveFds: [a, b] });
     expect(r.error).toBeUndefined();
     const lines = r.stdout.trim().split("\n");
     const fds = lines.filter((l) => /^\d+ /.test(l)).map((l) => l.split(" "));
-    expect(fds.map((f) => f[0]).sort()).toEqual(["0", "1", "2", "3"]);
+    expect({ fds: fds.map((f) => f[0]).sort(), stdout: r.stdout }).toEqual({ fds: ["0", "1", "2", "3"], stdout: r.stdout });
     expect(fds.find((f) => f[0] === "3")?.[1]).toBe(join(fs.dir, "preserved"));
     expect(r.stdout).not.toContain("not-preserved");
     expect(lines.at(-1)).toBe("p");
