@@ -35,7 +35,8 @@
  *        then execve()s `process.args` (PATH lookup in `process.env`'s PATH
  *        inside the container when args[0] has no slash).
  *
- * Sync channel: fd `syncFd` (a unix stream socket) carries JSON lines from
+ * Sync channel: fd 3 (a unix stream socket; preserved fds follow at 4, 5, …
+ * and reach the container as 3, 4, …) carries JSON lines from
  * native to the caller: {"type":"pid"}, {"type":"ready"},
  * {"type":"error","op":<index or -1>,"opName":…,"errno":"EPERM","message":…}.
  */
@@ -190,9 +191,10 @@ export interface ProcessPlan {
   /** Fds above 2 that stay open across execve (3..3+preserveFds-1). */
   readonly preserveFds: number;
   /**
-   * Absolute host path of the exec fifo (oci-run create). Stage 1 opens it
-   * O_PATH before any mount op and, after the last op, opens it for writing
-   * through /proc/self/fd (blocking until `start` reads) and writes one byte.
+   * Absolute host path of the exec fifo (oci-run create). Stage 0 opens it
+   * O_PATH before any namespace join (it is a host path); after the last op,
+   * stage 1 opens it for writing through /proc/self/fd (blocking until
+   * `start` reads) and writes one byte. See native/PLAN-FORMAT.md.
    */
   readonly execFifo?: string;
 }
