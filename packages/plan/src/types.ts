@@ -181,7 +181,44 @@ export type Op =
   /** Install a classic BPF seccomp filter (sock_filter array, 8 bytes each). */
   | { readonly op: "seccomp"; readonly filter: Uint8Array; readonly flags: number }
   /** chdir(path) inside the container; created (0755) when missing; refused unless it resolves inside the root. */
-  | { readonly op: "chdir"; readonly path: string };
+  | { readonly op: "chdir"; readonly path: string }
+  // ── hooks and terminals (need the caller's help) ────────────────────────
+  /**
+   * Pause for the caller: send {"type":"sync","point":…} on the sync channel
+   * and block until it answers with one JSON line: {"type":"continue",
+   * "states":{"createContainer":"<state JSON>","startContainer":"<state JSON>"}}
+   * (states optional; kept for later "hook" ops) or {"type":"abort","message":…},
+   * which fails this op with that message. oci-run runs the prestart and
+   * createRuntime hooks while stage 1 waits at point "createRuntime" (after
+   * the mounts, before pivot_root, as runtime-spec orders them).
+   */
+  | { readonly op: "sync"; readonly point: "createRuntime" }
+  /**
+   * Run one OCI hook from inside the container's namespaces (createContainer
+   * before pivot_root, startContainer after the exec fifo): fork, execve(path,
+   * args, env) — path resolved where stage 1 stands at that moment — with the
+   * state JSON the caller sent for `name` on stdin; SIGKILL its process group
+   * after `timeout` seconds (0: no limit). A non-zero exit fails the op with
+   * the hook's output in the message, as runc reports it.
+   */
+  | {
+      readonly op: "hook";
+      readonly name: "createContainer" | "startContainer";
+      readonly index: number;
+      readonly path: string;
+      readonly args: readonly string[];
+      readonly env: readonly string[];
+      readonly timeout: number;
+    }
+  /**
+   * process.terminal: open a new pty from the container's /dev/pts/ptmx (after
+   * pivot, checked to be devpts' 5:2), set its size when rows/cols are
+   * non-zero, bind the slave onto /dev/console when `mountConsole`, send the
+   * master to the caller over the sync channel with SCM_RIGHTS and the message
+   * {"type":"console","name":"/dev/pts/N"}, and at exec make the slave the
+   * controlling terminal (setsid, TIOCSCTTY) and fds 0, 1, 2.
+   */
+  | { readonly op: "console"; readonly rows: number; readonly cols: number; readonly mountConsole: boolean };
 
 export type OpName = Op["op"];
 
@@ -197,6 +234,8 @@ export interface ProcessPlan {
    * `start` reads) and writes one byte. See native/PLAN-FORMAT.md.
    */
   readonly execFifo?: string;
+  /** startContainer hooks: run by stage 1 after the exec fifo released it, before execve (op "hook"). */
+  readonly startHooks?: readonly Extract<Op, { op: "hook" }>[];
 }
 
 export interface Plan {
