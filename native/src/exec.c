@@ -87,6 +87,13 @@ static void reset_signals(void) {
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* A failure after ready: report it to whoever still listens, and on stderr. */
+static _Noreturn void exec_failed(struct init_ctx *c, const char *op_name) {
+  sync_send_error(c->sync_fd, -1, op_name, g_err.err, g_err.msg);
+  fprintf(stderr, "oci-init: %s\n", g_err.msg);
+  _exit(1);
+}
+
 _Noreturn void exec_process(struct init_ctx *c, const char *path) {
   struct plan *p = c->plan;
   if (c->fifo_fd >= 0) {
@@ -100,6 +107,10 @@ _Noreturn void exec_process(struct init_ctx *c, const char *path) {
     close(w);
     close(c->fifo_fd);
   }
+  /* startContainer hooks: after `start` released us, in the container's root, before execve. */
+  for (uint32_t i = 0; i < p->nstart_hooks; i++)
+    if (run_hook(c, &p->start_hooks[i]) < 0) exec_failed(c, "hook");
+  if (c->console_fd >= 0 && console_attach(c->console_fd) < 0) exec_failed(c, "console");
   umask(c->umask);
   reset_signals();
   hand_over_fds(p->preserve_fds);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -23,6 +24,15 @@ int main(int argc, char **argv) {
   if (getenv("OCI_INIT_NO_OPENAT2")) g_force_walk = 1; /* tests the fallback resolver */
   if (ensure_sealed_self(argv, environ) < 0) {
     sync_send_error(SYNC_FD, -1, "self-seal", g_err.err, g_err.msg);
+    return 1;
+  }
+  /* CVE-2016-9962: until execve nothing in the container may ptrace us or open
+   * /proc/<our pid>/fd, mem, …: we hold host fds (sync socket, exec fifo, the
+   * rootfs before pivot) and, when joining a running container, share its pid
+   * and user namespaces with its processes. Inherited by stage 1 (clone
+   * copies the mm flags); execve makes the container process dumpable again. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+    sync_send_error(SYNC_FD, -1, "init", errno, "prctl(PR_SET_DUMPABLE, 0)");
     return 1;
   }
   uint8_t *buf;

@@ -8,16 +8,22 @@
 /* ── errors: one slot, filled by the failing step, reported by stage 1 ── */
 struct oci_error {
   int err;           /* errno value */
-  char msg[1024];    /* "mount proc on /proc: Operation not permitted" */
+  char msg[256 * 1024]; /* "mount proc on /proc: Operation not permitted"; large for hook output (BSS: costs nothing until used) */
 };
 extern struct oci_error g_err;
 /* Records err and the formatted context (": strerror" appended); returns -1. */
 int fail_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records err and exactly the formatted message (no strerror); returns -1. */
+int fail_plain(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ── sync channel (sync.c) ── */
 int sync_read_plan(int fd, uint8_t **buf, size_t *len);
 void sync_send_pid(int fd, pid_t pid);
 void sync_send_ready(int fd);
+/* {"type":"sync","point":…}: the caller answers with one line (ops_hook.c). */
+void sync_send_sync(int fd, const char *point);
+/* One sendmsg: payload bytes with fd attached (SCM_RIGHTS). 0 or -1/errno. */
+int send_fd(int sock, int fd, const void *payload, size_t len);
 void sync_send_error(int fd, long op_index, const char *op_name, int err, const char *message);
 const char *errno_name(int err);
 
@@ -45,11 +51,17 @@ struct init_ctx {
   int root_fd;       /* the container root: rootfs before pivot, "/" after */
   int fifo_fd;       /* O_PATH fd of the exec fifo, -1 without one */
   mode_t umask;      /* applied right before execve */
+  int console_fd;    /* pty slave from the "console" op, -1 without one */
+  char *states[2];   /* hook state JSON per enum hook_name, from the caller's sync answer */
 };
 int run_op(struct init_ctx *c, const struct op *o);
 int ops_mount(struct init_ctx *c, const struct op *o);
 int ops_system(struct init_ctx *c, const struct op *o);
 int ops_process(struct init_ctx *c, const struct op *o);
+int ops_caller(struct init_ctx *c, const struct op *o);  /* sync, hook (ops_hook.c) */
+int run_hook(struct init_ctx *c, const struct op *o);
+int op_console(struct init_ctx *c, const struct op *o);  /* ops_console.c */
+int console_attach(int slave);
 
 /* ── exec (exec.c) ── */
 /* Resolves args[0] (PATH lookup in the plan's env); fills path. Sets g_err on failure. */

@@ -10,8 +10,14 @@ enum op_kind {
   OP_READONLY_ROOT, OP_MASK_PATH, OP_READONLY_PATH, OP_SYSCTL, OP_OOM_SCORE_ADJ,
   OP_RLIMIT, OP_UMASK, OP_PERSONALITY, OP_IOPRIO, OP_SCHEDULER, OP_APPARMOR,
   OP_SELINUX_LABEL, OP_NO_NEW_PRIVS, OP_IDENTITY, OP_SECCOMP, OP_CHDIR,
-  OP_KIND_MAX = OP_CHDIR
+  OP_SYNC, OP_HOOK, OP_CONSOLE,
+  OP_KIND_MAX = OP_CONSOLE
 };
+
+/* "hook" op name (u1) and "sync" op point (u1). */
+enum hook_name { HOOK_CREATE_CONTAINER = 0, HOOK_START_CONTAINER = 1 };
+enum sync_point { SYNC_CREATE_RUNTIME = 0 };
+#define MAX_START_HOOKS 1024u
 
 enum create_kind { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };
 
@@ -34,6 +40,8 @@ struct op {
   uint32_t ngids;
   uint8_t *filter;
   uint32_t filter_len;
+  char **argv, **envp; /* hook args (NULL-terminated) and env */
+  uint32_t nargv, nenvp;
 };
 
 struct plan {
@@ -58,6 +66,8 @@ struct plan {
   uint32_t nenv;
   uint32_t preserve_fds;
   char *exec_fifo;
+  struct op *start_hooks; /* process.startHooks: OP_HOOK ops named startContainer */
+  uint32_t nstart_hooks;
 };
 
 #define PLAN_MAX_BYTES (16u << 20)
@@ -65,6 +75,7 @@ struct plan {
 /* Decodes buf into *out. Returns 0, or -1 with a message in err. */
 int plan_decode(const uint8_t *buf, size_t len, struct plan *out, char *err, size_t errlen);
 void plan_free(struct plan *p);
+void op_free(struct op *o);
 const char *op_name_of(enum op_kind kind);
 
 #endif

@@ -217,6 +217,25 @@ static void rd_op_payload(struct reader *r, struct op *o) {
     for (uint32_t i = 0; o->gids && i < o->ngids && !r->failed; i++) o->gids[i] = rd_u32(r, "gid");
     for (int i = 0; i < 5; i++) o->q[i] = rd_u64(r, "identity caps");
     break;
+  case OP_SYNC:
+    o->u1 = rd_u8(r, "sync point");
+    if (!r->failed && o->u1 != SYNC_CREATE_RUNTIME) fail(r, "sync point %u", o->u1);
+    break;
+  case OP_HOOK:
+    o->u1 = rd_u8(r, "hook name");
+    if (!r->failed && o->u1 > HOOK_START_CONTAINER) fail(r, "hook name %u", o->u1);
+    o->u2 = rd_u32(r, "hook index");
+    o->s1 = rd_str(r, "hook path");
+    if (o->s1 && o->s1[0] != '/') fail(r, "hook path is not absolute");
+    o->argv = rd_strs(r, &o->nargv, "hook args");
+    o->envp = rd_strs(r, &o->nenvp, "hook env");
+    o->u3 = rd_u32(r, "hook timeout");
+    break;
+  case OP_CONSOLE:
+    o->u1 = rd_u16(r, "console rows");
+    o->u2 = rd_u16(r, "console cols");
+    o->u3 = (uint32_t)rd_bool(r, "console mountConsole");
+    break;
   case OP_SECCOMP: {
     uint32_t n = rd_u32(r, "seccomp filter");
     if (!r->failed && (n == 0 || n % 8 || n > 4096 * 8)) fail(r, "seccomp filter of %u bytes", n);
@@ -263,7 +282,7 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
   const uint8_t *magic = take(&r, 4, "magic");
   if (magic && memcmp(magic, "OCIP", 4) != 0) fail(&r, "bad magic");
   uint32_t version = rd_u32(&r, "version");
-  if (!r.failed && version != 1) fail(&r, "unsupported plan version %u", version);
+  if (!r.failed && version != 2) fail(&r, "unsupported plan version %u (this oci-init reads version 2)", version);
   p->container_id = rd_str(&r, "containerId");
   uint8_t stage0 = rd_u8(&r, "stage0");
   if (stage0 > 1) fail(&r, "stage0 mode %u", stage0);
@@ -307,6 +326,14 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
   p->preserve_fds = rd_u32(&r, "process.preserveFds");
   if (!r.failed && p->preserve_fds > MAX_LIST) fail(&r, "preserveFds %u", p->preserve_fds);
   if (rd_bool(&r, "hasExecFifo")) p->exec_fifo = rd_str(&r, "process.execFifo");
+  uint32_t nhooks = rd_count(&r, MAX_START_HOOKS, "process.startHooks");
+  p->start_hooks = alloc_array(&r, nhooks, sizeof *p->start_hooks, "process.startHooks");
+  for (uint32_t i = 0; p->start_hooks && i < nhooks && !r.failed; i++) {
+    p->nstart_hooks = i + 1;
+    rd_op(&r, &p->start_hooks[i]);
+    if (!r.failed && (p->start_hooks[i].kind != OP_HOOK || p->start_hooks[i].u1 != HOOK_START_CONTAINER))
+      fail(&r, "process.startHooks[%u] is not a startContainer hook", i);
+  }
   if (!r.failed && r.pos != r.len) fail(&r, "%zu trailing bytes", r.len - r.pos);
   if (r.failed) {
     plan_free(p);
@@ -321,6 +348,18 @@ static void free_strs(char **v, uint32_t n) {
   free(v);
 }
 
+void op_free(struct op *o) {
+  free(o->s1);
+  free(o->s2);
+  free(o->s3);
+  free(o->s4);
+  free(o->gids);
+  free(o->filter);
+  free_strs(o->argv, o->nargv);
+  free_strs(o->envp, o->nenvp);
+  memset(o, 0, sizeof *o);
+}
+
 void plan_free(struct plan *p) {
   free(p->container_id);
   free_strs(p->cgroup_procs, p->ncgroup_procs);
@@ -328,16 +367,10 @@ void plan_free(struct plan *p) {
   free(p->joins);
   free(p->uid_maps);
   free(p->gid_maps);
-  for (uint32_t i = 0; p->ops && i < p->nops; i++) {
-    struct op *o = &p->ops[i];
-    free(o->s1);
-    free(o->s2);
-    free(o->s3);
-    free(o->s4);
-    free(o->gids);
-    free(o->filter);
-  }
+  for (uint32_t i = 0; p->ops && i < p->nops; i++) op_free(&p->ops[i]);
   free(p->ops);
+  for (uint32_t i = 0; p->start_hooks && i < p->nstart_hooks; i++) op_free(&p->start_hooks[i]);
+  free(p->start_hooks);
   free_strs(p->args, p->nargs);
   free_strs(p->env, p->nenv);
   free(p->exec_fifo);
@@ -350,7 +383,7 @@ const char *op_name_of(enum op_kind kind) {
     "symlink", "mknod", "bind-device", "pivot-root", "chroot", "readonly-root",
     "mask-path", "readonly-path", "sysctl", "oom-score-adj", "rlimit", "umask",
     "personality", "ioprio", "scheduler", "apparmor", "selinux-label", "no-new-privs",
-    "identity", "seccomp", "chdir",
+    "identity", "seccomp", "chdir", "sync", "hook", "console",
   };
   return (unsigned)kind <= OP_KIND_MAX ? names[kind] : "?";
 }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,10 @@ int run_op(struct init_ctx *c, const struct op *o) {
   case OP_RLIMIT: case OP_UMASK: case OP_PERSONALITY: case OP_IOPRIO: case OP_SCHEDULER:
   case OP_NO_NEW_PRIVS: case OP_IDENTITY: case OP_SECCOMP: case OP_CHDIR:
     return ops_process(c, o);
+  case OP_SYNC: case OP_HOOK:
+    return ops_caller(c, o);
+  case OP_CONSOLE:
+    return op_console(c, o);
   }
   return fail_errno(EINVAL, "unknown op kind %d", (int)o->kind);
 }
@@ -43,9 +48,13 @@ static void free_ops(struct plan *p) {
   keep.env = p->env;
   keep.nenv = p->nenv;
   keep.preserve_fds = p->preserve_fds;
+  keep.start_hooks = p->start_hooks;
+  keep.nstart_hooks = p->nstart_hooks;
   p->args = NULL;
   p->env = NULL;
   p->nargs = p->nenv = 0;
+  p->start_hooks = NULL;
+  p->nstart_hooks = 0;
   plan_free(p);
   *p = keep;
 }
@@ -54,13 +63,22 @@ _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd
   static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a vanished reader must not kill us mid-setup; reset at exec */
-  struct init_ctx c = {p, sync_fd, -1, fifo_fd, 0};
+  struct init_ctx c = {p, sync_fd, -1, fifo_fd, 0, -1, {NULL, NULL}};
+  /* Non-dumpable (set in main, inherited) makes /proc/<us>/uid_map root-owned:
+   * an unprivileged stage 0 could not write our maps. Like runc, be dumpable
+   * only while waiting for them; nobody else can be in a namespace this new. */
+  int map_dance = (p->create_flags & CLONE_NEWUSER) && geteuid() != 0;
+  if (map_dance) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   char go = 0;
   ssize_t n;
   do n = read(release_fd, &go, 1);
   while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1); /* stage 0 gave up on us */
   close(release_fd);
+  if (map_dance && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+    fail_errno(errno, "prctl(PR_SET_DUMPABLE, 0)");
+    fail_stage1(&c, status_fd, -1, "init");
+  }
   if (p->create_flags & CLONE_NEWUSER) { /* become root of the new user namespace when 0 is mapped */
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL) {
       fail_errno(errno, "setresgid 0 in the user namespace");

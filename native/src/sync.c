@@ -23,6 +23,16 @@ int fail_errno(int err, const char *fmt, ...) {
   return -1;
 }
 
+int fail_plain(int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g_err.msg, sizeof g_err.msg, fmt, ap);
+  va_end(ap);
+  g_err.err = err;
+  errno = err;
+  return -1;
+}
+
 const char *errno_name(int err) {
   const char *n = strerrorname_np(err);
   return n ? n : "EUNKNOWN";
@@ -81,6 +91,36 @@ void sync_send_ready(int fd) {
   send_line(fd, msg, sizeof msg - 1);
 }
 
+void sync_send_sync(int fd, const char *point) {
+  char buf[128];
+  int n = snprintf(buf, sizeof buf, "{\"type\":\"sync\",\"point\":\"%s\"}\n", point);
+  send_line(fd, buf, (size_t)n);
+}
+
+int send_fd(int sock, int fd, const void *payload, size_t len) {
+  struct iovec iov = {(void *)payload, len};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0 && (size_t)r != len) { /* a partial send would split the line from its fd */
+    errno = EMSGSIZE;
+    return -1;
+  }
+  return r < 0 ? -1 : 0;
+}
+
 /* Appends s as a JSON string body (without quotes), escaping what JSON requires. */
 static size_t json_escape(char *out, size_t cap, const char *s) {
   size_t o = 0;
@@ -100,11 +140,22 @@ static size_t json_escape(char *out, size_t cap, const char *s) {
 }
 
 void sync_send_error(int fd, long op_index, const char *op_name, int err, const char *message) {
-  char esc[2200], name[64], buf[2600];
-  json_escape(esc, sizeof esc, message);
+  /* Escaping grows a byte to at most 6; hook errors carry up to 2 × 64 KiB of output. */
+  size_t esc_cap = strlen(message) * 6 + 8, cap = esc_cap + 256;
+  char *esc = malloc(esc_cap), *buf = malloc(cap), name[64];
+  if (!esc || !buf) {
+    free(esc);
+    free(buf);
+    static const char oom[] = "{\"type\":\"error\",\"op\":-1,\"opName\":\"init\",\"errno\":\"ENOMEM\",\"message\":\"out of memory reporting an error\"}\n";
+    send_line(fd, oom, sizeof oom - 1);
+    return;
+  }
+  json_escape(esc, esc_cap, message);
   json_escape(name, sizeof name, op_name);
-  int n = snprintf(buf, sizeof buf,
+  int n = snprintf(buf, cap,
                    "{\"type\":\"error\",\"op\":%ld,\"opName\":\"%s\",\"errno\":\"%s\",\"message\":\"%s\"}\n",
                    op_index, name, errno_name(err), esc);
-  if (n > 0) send_line(fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+  if (n > 0) send_line(fd, buf, (size_t)n < cap ? (size_t)n : cap - 1);
+  free(esc);
+  free(buf);
 }

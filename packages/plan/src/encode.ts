@@ -13,7 +13,7 @@ export class PlanEncodeError extends Error {
 }
 
 export const PLAN_MAGIC = "OCIP";
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 const MAX_STRING = 1 << 20;
 const MAX_LIST = 65536;
 
@@ -57,7 +57,17 @@ export const OP_KINDS: Readonly<Record<OpName, number>> = {
   identity: 25,
   seccomp: 26,
   chdir: 27,
+  sync: 28,
+  hook: 29,
+  console: 30,
 };
+
+/** Hook lists native runs itself (the u8 in a "hook" op). */
+export const HOOK_NAMES = { createContainer: 0, startContainer: 1 } as const;
+/** Sync points (the u8 in a "sync" op). */
+export const SYNC_POINTS = { createRuntime: 0 } as const;
+/** At most this many startContainer hooks (process.startHooks). */
+const MAX_START_HOOKS = 1024;
 
 const utf8 = new TextEncoder();
 
@@ -312,11 +322,43 @@ function encodeOpPayload(w: Writer, op: Op, f: string): void {
       }
       w.bytes(`${f}.filter`, op.filter);
       return w.u32(`${f}.flags`, op.flags);
+    case "sync": {
+      const point = SYNC_POINTS[op.point];
+      if (point === undefined) throw new PlanEncodeError(`${f}.point`, `expected "createRuntime"`);
+      return w.u8(`${f}.point`, point);
+    }
+    case "hook": {
+      const name = HOOK_NAMES[op.name];
+      if (name === undefined) throw new PlanEncodeError(`${f}.name`, `expected "createContainer" or "startContainer"`);
+      w.u8(`${f}.name`, name);
+      w.u32(`${f}.index`, op.index);
+      w.str(`${f}.path`, op.path);
+      if (!op.path.startsWith("/")) throw new PlanEncodeError(`${f}.path`, "must be absolute");
+      w.strs(`${f}.args`, op.args);
+      w.strs(`${f}.env`, op.env);
+      return w.u32(`${f}.timeout`, op.timeout);
+    }
+    case "console":
+      w.u16(`${f}.rows`, op.rows);
+      w.u16(`${f}.cols`, op.cols);
+      if (typeof op.mountConsole !== "boolean") throw new PlanEncodeError(`${f}.mountConsole`, "expected a boolean");
+      return w.bool(op.mountConsole);
     default: {
       const unknown: never = op;
       throw new PlanEncodeError(f, `unknown op ${JSON.stringify((unknown as { op: unknown }).op)}`);
     }
   }
+}
+
+/** One op in its envelope: kind u16, payload length u32, payload. */
+function encodeOp(w: Writer, op: Op, f: string): void {
+  const kind = OP_KINDS[op.op];
+  if (kind === undefined) throw new PlanEncodeError(`${f}.op`, `unknown op ${JSON.stringify(op.op)}`);
+  w.u16(`${f}.op`, kind);
+  const at = w.placeholder();
+  const start = w.length;
+  encodeOpPayload(w, op, f);
+  w.patchU32(at, w.length - start);
 }
 
 export function encodePlan(plan: Plan): Uint8Array {
@@ -330,16 +372,7 @@ export function encodePlan(plan: Plan): Uint8Array {
   w.strs("cgroupProcs", plan.cgroupProcs);
   encodeNamespaces(w, plan);
   w.count("ops", plan.ops.length, MAX_LIST);
-  plan.ops.forEach((op, i) => {
-    const f = `ops[${i}]`;
-    const kind = OP_KINDS[op.op];
-    if (kind === undefined) throw new PlanEncodeError(`${f}.op`, `unknown op ${JSON.stringify(op.op)}`);
-    w.u16(`${f}.op`, kind);
-    const at = w.placeholder();
-    const start = w.length;
-    encodeOpPayload(w, op, f);
-    w.patchU32(at, w.length - start);
-  });
+  plan.ops.forEach((op, i) => encodeOp(w, op, `ops[${i}]`));
   const p = plan.process;
   if (p.args.length === 0) throw new PlanEncodeError("process.args", "must not be empty");
   w.strs("process.args", p.args);
@@ -348,6 +381,13 @@ export function encodePlan(plan: Plan): Uint8Array {
   if (p.preserveFds > MAX_LIST) throw new PlanEncodeError("process.preserveFds", `more than ${MAX_LIST}`);
   w.bool(p.execFifo !== undefined);
   if (p.execFifo !== undefined) w.str("process.execFifo", p.execFifo);
+  const hooks = p.startHooks ?? [];
+  w.count("process.startHooks", hooks.length, MAX_START_HOOKS);
+  hooks.forEach((h, i) => {
+    const f = `process.startHooks[${i}]`;
+    if (h.op !== "hook" || h.name !== "startContainer") throw new PlanEncodeError(f, `expected a "hook" op named "startContainer"`);
+    encodeOp(w, h, f);
+  });
   return w.result();
 }
 

@@ -61,6 +61,9 @@ function decodeOp(kind: string, r: Reader): Op {
       return o({ uid, gid, additionalGids, caps: { bounding, effective, permitted, inheritable, ambient } });
     }
     case "seccomp": return o({ filter: r.bytes(), flags: r.u32() });
+    case "sync": return o({ point: ["createRuntime"][r.u8()] });
+    case "hook": return o({ name: ["createContainer", "startContainer"][r.u8()], index: r.u32(), path: r.str(), args: r.strs(), env: r.strs(), timeout: r.u32() });
+    case "console": return o({ rows: r.u16(), cols: r.u16(), mountConsole: r.bool() });
     default: return o({});
   }
 }
@@ -69,7 +72,7 @@ function decode(buf: Uint8Array): Plan {
   const r = new Reader(buf);
   expect(new TextDecoder().decode(buf.slice(0, 4))).toBe("OCIP");
   r.pos = 4;
-  expect(r.u32()).toBe(1);
+  expect(r.u32()).toBe(2);
   const containerId = r.str();
   const stage0 = r.u8() === 0 ? "exit" : "wait";
   const cgroupProcs = r.strs();
@@ -86,17 +89,20 @@ function decode(buf: Uint8Array): Plan {
     for (const clock of ["monotonic", "boottime"]) if (r.bool()) t[clock] = { secs: r.i64(), nanosecs: r.u32() };
     namespaces.timeOffsets = t;
   }
-  const ops = Array.from({ length: r.u32() }, () => {
+  const envelope = (): Op => {
     const kind = OP_BY_KIND.get(r.u16())!;
     const len = r.u32();
     const start = r.pos;
     const op = decodeOp(kind, r);
     expect(r.pos - start).toBe(len); // the envelope length is the payload's
     return op;
-  });
+  };
+  const ops = Array.from({ length: r.u32() }, envelope);
   const args = r.strs(), env = r.strs(), preserveFds = r.u32();
   const process: Record<string, unknown> = { args, env, preserveFds };
   if (r.bool()) process.execFifo = r.str();
+  const startHooks = Array.from({ length: r.u32() }, envelope);
+  if (startHooks.length) process.startHooks = startHooks;
   expect(r.end()).toBe(true);
   return { version: 1, containerId, stage0, cgroupProcs, namespaces, ops, process } as unknown as Plan;
 }
@@ -105,6 +111,8 @@ function decode(buf: Uint8Array): Plan {
 function normalize(p: Plan): unknown {
   return { ...p, namespaces: { ...p.namespaces, create: [...p.namespaces.create].sort() } };
 }
+
+const HOOK = { op: "hook", name: "createContainer", index: 0, path: "/bin/hook", args: [], env: [], timeout: 0 } as const satisfies Op;
 
 describe("encodePlan", () => {
   test("round-trips a plan with every op kind and every namespace feature", () => {
@@ -118,16 +126,31 @@ describe("encodePlan", () => {
 
   test("round-trips the minimal plan; header is magic, version, containerId", () => {
     const bytes = encodePlan(minimalPlan());
-    expect([...bytes.slice(0, 8)]).toEqual([0x4f, 0x43, 0x49, 0x50, 1, 0, 0, 0]);
+    expect([...bytes.slice(0, 8)]).toEqual([0x4f, 0x43, 0x49, 0x50, 2, 0, 0, 0]);
     expect([...bytes.slice(8, 13)]).toEqual([1, 0, 0, 0, "m".charCodeAt(0)]);
     expect(decode(bytes)).toEqual(minimalPlan());
   });
 
   test("numbers are little-endian fixed width; strings are u32 length + UTF-8", () => {
     const bytes = encodePlan({ ...minimalPlan(), ops: [{ op: "oom-score-adj", value: -2 }, { op: "sethostname", name: "ü" }] });
-    const at = bytes.length - (4 + 4 + "/bin/true".length + 4 + 4 + 1); // before process
+    const at = bytes.length - (4 + 4 + "/bin/true".length + 4 + 4 + 1 + 4); // before process
     const ops = bytes.slice(at - (2 + 4 + 4 + 2 + 4 + 4 + 2), at);
     expect([...ops]).toEqual([16, 0, 4, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 1, 0, 6, 0, 0, 0, 2, 0, 0, 0, 0xc3, 0xbc]);
+  });
+
+  test("new op kinds and startHooks have the documented payloads", () => {
+    const hook = { op: "hook", name: "startContainer", index: 3, path: "/h", args: ["a"], env: [], timeout: 5 } as const;
+    const bytes = encodePlan({ ...minimalPlan(), ops: [{ op: "sync", point: "createRuntime" }, { op: "console", rows: 0x102, cols: 80, mountConsole: true }], process: { ...minimalPlan().process, startHooks: [hook] } });
+    const r = new Reader(bytes);
+    r.pos = 8 + 4 + 1 + 1 + 4 + 4 + 4 + 1 + 1; // header, containerId "m", stage0, cgroupProcs, joins, create, hasIdMaps, hasTime
+    expect(r.u32()).toBe(2);
+    expect([r.u16(), r.u32(), r.u8()]).toEqual([28, 1, 0]);
+    expect([r.u16(), r.u32(), r.u16(), r.u16(), r.u8()]).toEqual([30, 5, 0x102, 80, 1]);
+    r.strs(), r.strs(), r.u32(), r.bool(); // process
+    expect(r.u32()).toBe(1);
+    const hookPayload = 1 + 4 + (4 + 2) + (4 + 4 + 1) + 4 + 4;
+    expect([r.u16(), r.u32(), r.u8(), r.u32(), r.str(), r.strs(), r.strs(), r.u32()]).toEqual([29, hookPayload, 1, 3, "/h", ["a"], [], 5]);
+    expect(r.end()).toBe(true);
   });
 
   test("framePlan prefixes the u32 LE length", () => {
@@ -157,6 +180,15 @@ describe("encodePlan", () => {
     ["bad stage0", (p) => ({ ...p, stage0: "fork" as never }), /stage0/],
     ["bad version", (p) => ({ ...p, version: 2 as never }), /version/],
     ["too many joins", (p) => ({ ...p, namespaces: { join: Array(17).fill({ type: "ipc", path: "/x" }), create: [] } }), /namespaces\.join: more than 16/],
+    ["unknown sync point", (p) => ({ ...p, ops: [{ op: "sync", point: "prestart" as never }] }), /ops\[0\]\.point: expected "createRuntime"/],
+    ["unknown hook list", (p) => ({ ...p, ops: [{ ...HOOK, name: "poststop" as never }] }), /ops\[0\]\.name/],
+    ["relative hook path", (p) => ({ ...p, ops: [{ ...HOOK, path: "bin/hook" }] }), /ops\[0\]\.path: must be absolute/],
+    ["fractional hook timeout", (p) => ({ ...p, ops: [{ ...HOOK, timeout: 1.5 }] }), /ops\[0\]\.timeout/],
+    ["NUL in a hook env entry", (p) => ({ ...p, ops: [{ ...HOOK, env: ["A=\0"] }] }), /ops\[0\]\.env\[0\]: contains a NUL/],
+    ["console rows over 65535", (p) => ({ ...p, ops: [{ op: "console", rows: 65536, cols: 80, mountConsole: false }] }), /ops\[0\]\.rows/],
+    ["console mountConsole not a boolean", (p) => ({ ...p, ops: [{ op: "console", rows: 1, cols: 1, mountConsole: 1 as never }] }), /ops\[0\]\.mountConsole/],
+    ["a createContainer hook in startHooks", (p) => ({ ...p, process: { ...p.process, startHooks: [HOOK] } }), /process\.startHooks\[0\]: expected a "hook" op named "startContainer"/],
+    ["a non-hook op in startHooks", (p) => ({ ...p, process: { ...p.process, startHooks: [{ op: "no-new-privs" } as never] } }), /process\.startHooks\[0\]/],
     ["string over 1 MiB", (p) => ({ ...p, containerId: "x".repeat((1 << 20) + 1) }), /containerId: longer than/],
   ];
   for (const [name, edit, message] of bad) {

@@ -34,6 +34,9 @@ export const EVERY_OP: readonly Op[] = [
   { op: "identity", uid: 1000, gid: 1000, additionalGids: [10, 20, 4294967294], caps: { bounding: 0x20000420n, effective: 0x20000420n, permitted: 0x20000420n, inheritable: 0n, ambient: 1n << 40n } },
   { op: "seccomp", filter: new Uint8Array([0x20, 0, 0, 0, 0, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), flags: 1 },
   { op: "chdir", path: "/home/user" },
+  { op: "sync", point: "createRuntime" },
+  { op: "hook", name: "createContainer", index: 2, path: "/usr/bin/hook", args: ["hook", "--phase", "cc"], env: ["A=1", "B="], timeout: 7 },
+  { op: "console", rows: 24, cols: 80, mountConsole: true },
 ];
 
 export function fullPlan(): Plan {
@@ -49,7 +52,16 @@ export function fullPlan(): Plan {
       timeOffsets: { monotonic: { secs: -3600, nanosecs: 5 }, boottime: { secs: 86400, nanosecs: 999999999 } },
     },
     ops: EVERY_OP,
-    process: { args: ["sh", "-c", "echo hi"], env: ["PATH=/bin", "TERM=xterm"], preserveFds: 2, execFifo: "/run/oci-tools/demo/exec.fifo" },
+    process: {
+      args: ["sh", "-c", "echo hi"],
+      env: ["PATH=/bin", "TERM=xterm"],
+      preserveFds: 2,
+      execFifo: "/run/oci-tools/demo/exec.fifo",
+      startHooks: [
+        { op: "hook", name: "startContainer", index: 0, path: "/bin/start-hook", args: [], env: [], timeout: 0 },
+        { op: "hook", name: "startContainer", index: 1, path: "/bin/start-hook", args: ["x"], env: ["K=v"], timeout: 60 },
+      ],
+    },
   };
 }
 
