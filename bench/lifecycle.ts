@@ -6,8 +6,8 @@
  *
  * - run of /bin/true; create, start and delete separately; state and list
  *   with 100 containers present; RSS of a created, not yet started init.
- * - oci-run is the compiled binary ($OCI_TOOLS_BIN_DIR/oci-run, else
- *   dist/bin/oci-run, else built into a temp dir with bun build --compile --bytecode).
+ * - oci-run is the compiled binary: $OCI_TOOLS_BIN_DIR/oci-run when set, else the
+ *   current sources built into a temp dir with bun build --compile --bytecode.
  * - crun runs through `unshare -m sh -c 'umount /sys/fs/cgroup/unified; crun …'`
  *   on a hybrid cgroup host (crun 1.8 refuses the empty unified hierarchy); the
  *   wrapper's own cost is measured too ("crun wrapper") so it can be subtracted.
@@ -32,9 +32,9 @@ const hasCrun = spawnSync("crun", ["--version"]).status === 0;
 const hasRunc = spawnSync("runc", ["--version"]).status === 0;
 
 function ociRunBinary(): string {
-  for (const dir of [process.env.OCI_TOOLS_BIN_DIR, join(repoRoot, "dist", "bin")]) {
-    if (dir && existsSync(join(dir, "oci-run"))) return join(dir, "oci-run");
-  }
+  // An explicit build dir wins; otherwise build the current sources (dist/bin may be stale).
+  const dir = process.env.OCI_TOOLS_BIN_DIR;
+  if (dir && existsSync(join(dir, "oci-run"))) return join(dir, "oci-run");
   const out = join(work, "oci-run");
   execFileSync(join(repoRoot, "node_modules", ".bin", "bun"), ["build", "--compile", "--bytecode", "--format=esm", "--minify", "--sourcemap=none", join(repoRoot, "packages/run/src/bin.ts"), "--outfile", out], { stdio: "ignore" });
   return out;
@@ -77,7 +77,8 @@ function hyperfine(label: string, make: (r: Runtime) => { cmd: string; prepare?:
   const hfArgs = ["-N", "--warmup", "3", "--runs", String(RUNS), "--export-json", json, "--style", "basic"];
   const entries = runtimes.map((r) => ({ name: r.name, ...make(r) }));
   for (const e of entries) {
-    if (e.prepare) hfArgs.push("--prepare", e.prepare);
+    // -N runs prepare commands without a shell too: wrap them.
+    if (e.prepare) hfArgs.push("--prepare", `sh -c ${q(e.prepare)}`);
     hfArgs.push("--command-name", e.name, e.cmd);
   }
   for (const e of extra) {
