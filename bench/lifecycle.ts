@@ -14,7 +14,7 @@
  * - The bundle's ociVersion is 1.0.2: crun 1.8 rejects newer versions.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeBundle } from "../test/lib/bundle.ts";
 import { repoRoot } from "../test/lib/tools.ts";
@@ -59,9 +59,16 @@ const runtimes: Runtime[] = [
     : []),
 ];
 
+/** Output through a file, not a pipe: a created container inherits the runtime's stdio and would hold a pipe open. */
 function sh(line: string): { code: number; out: string } {
-  const r = spawnSync("sh", ["-c", line], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  return { code: r.status ?? 1, out: (r.stdout ?? "") + (r.stderr ?? "") };
+  const file = join(work, "sh.out");
+  const fd = openSync(file, "w");
+  try {
+    const r = spawnSync("sh", ["-c", line], { stdio: ["ignore", fd, fd] });
+    return { code: r.status ?? 1, out: readFileSync(file, "utf8") };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Measured {
@@ -85,8 +92,11 @@ function hyperfine(label: string, make: (r: Runtime) => { cmd: string; prepare?:
     if (entries.some((x) => x.prepare)) hfArgs.push("--prepare", "true");
     hfArgs.push("--command-name", e.name, e.cmd);
   }
-  const r = spawnSync("hyperfine", hfArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (r.status !== 0) throw new Error(`hyperfine (${label}) failed:\n${r.stdout}\n${r.stderr}`);
+  const log = join(work, "hf.log");
+  const fd = openSync(log, "w");
+  const r = spawnSync("hyperfine", hfArgs, { stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  if (r.status !== 0) throw new Error(`hyperfine (${label}) failed:\n${readFileSync(log, "utf8")}`);
   const data = JSON.parse(readFileSync(json, "utf8")) as { results: { command: string; median: number }[] };
   results.push({ label, medians: new Map(data.results.map((x) => [x.command, x.median * 1000])) });
   process.stderr.write(`  measured: ${label}\n`);
