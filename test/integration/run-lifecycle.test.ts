@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { TestEnv } from "../lib/container.ts";
 import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
@@ -161,6 +162,31 @@ describe("lifecycle", () => {
     expect(env.ociRun("kill", k, "KILL").code).toBe(0);
     expect((await running).code).toBe(137);
     expect(existsSync(`${env.root}/${k}`)).toBe(false);
+  });
+
+  test("run forwards signals to the container (SIGTERM → its trap → exit 42)", async () => {
+    const id = env.id("fwd");
+    const bg = env.ociRunBackground("run", "-b", bundle, id);
+    await waitStatus(id, "running");
+    bg.child.kill("SIGTERM");
+    expect(await bg.done).toBe(42);
+    expect(existsSync(`${env.root}/${id}`)).toBe(false);
+  });
+
+  test("--preserve-fds passes extra fds as 3…; nothing else leaks into the container", async () => {
+    const b = await env.bundle("fds", { edit: (c) => (c.process.args = ["sh", "-c", "ls /proc/self/fd | sort -n | tr '\\n' ' '; cat <&3"]) });
+    const file = `${env.dir}/fd3.txt`;
+    require("node:fs").writeFileSync(file, "through fd 3\n");
+    const fd3 = require("node:fs").openSync(file, "r");
+    const [cmd, ...pre] = (await import("../lib/tools.ts")).toolCommand("oci-run");
+    const r = spawnSync(cmd!, [...pre, "--root", env.root, "run", "--preserve-fds", "1", "-b", b, env.id("fds")], { stdio: ["ignore", "pipe", "pipe", fd3], encoding: "utf8" });
+    require("node:fs").closeSync(fd3);
+    expect(r.stderr).toBe("");
+    // 0-2, the preserved 3, and the fd ls itself opens for /proc/self/fd (3 is taken, so 4).
+    expect(r.stdout).toBe("0 1 2 3 4 through fd 3\n");
+    const no = env.ociRun("run", "-b", b, env.id("nofds"));
+    expect(no.stdout.startsWith("0 1 2 3 ")).toBe(true); // 3 is now ls's own directory fd
+    expect(no.stdout).not.toContain("through fd 3");
   });
 
   test("list: table, json, -q; null when empty", () => {
