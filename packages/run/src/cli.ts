@@ -161,7 +161,10 @@ export const tool: ToolDef = {
   summary: "run OCI containers (a drop-in for runc's command line)",
   description: [
     "oci-run creates and runs containers from OCI bundles following the runtime-spec lifecycle. Its commands, flags, output and error texts follow runc 1.1 so podman, containerd and scripts can drive it.",
-    "State lives under --root (default /run/oci-tools), one directory per container.",
+    "State lives under --root (default /run/oci-tools; $XDG_RUNTIME_DIR/oci-tools when not root), one directory per container (mode 0700) holding state.json (written atomically), a lock file and the exec fifo. A create that was killed leaves a record that `delete --force` uses to remove every process (all are in the container's cgroup), the cgroup and the directory.",
+    "With --systemd-cgroup, linux.cgroupsPath is read as systemd's slice:prefix:name and mapped to the directory systemd would use (/<expanded slice>/<prefix>-<name>.scope); oci-run creates it with cgroupfs and does not ask systemd over D-Bus for a transient unit, so systemd does not manage it.",
+    "Not yet supported (their own issues): process.terminal and --console-socket, hooks, exec, pause/resume, ps, events, update and cgroup resource limits beyond pids and memory. --rootless and --criu are accepted and ignored.",
+    "To use it from podman, register it in containers.conf: [engine.runtimes] oci-run = [\"/usr/local/bin/oci-run\"] and, so that podman passes --log-format=json, [engine] runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"youki\", \"krun\", \"oci-run\"]. For containerd, set runc-binary (BinaryName) in the runc shim options to the oci-run path.",
   ],
   version: VERSION,
   versionText: () => `oci-run version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}`,
