@@ -9,7 +9,7 @@ repo=$PWD
 bun="$repo/node_modules/.bin/bun"
 export OCI_TOOLS_BIN_DIR="$repo/dist/bin"
 export OCI_TOOLS_NATIVE_DIR="$repo/dist/bin"
-logdir=$(mktemp -d /tmp/oci-tools-test-logs.XXXXXX)
+logdir=$(mktemp -d /tmp/oci-suite-logs.XXXXXX)
 passed=0 failed=0 phase_failures=()
 
 count_bun() { # adds a bun test log's totals
