@@ -262,6 +262,9 @@ int run_hook(struct init_ctx *c, const struct op *o) {
     }
   }
   if (!exited) waitpid(pid, &status, 0);
+  /* In a new pid namespace we are its init: the hook's orphans (killed on a
+   * timeout, or left behind) are ours to reap, not the container process's. */
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
   int exec_errno = 0;
   ssize_t got = read(report, &exec_errno, sizeof exec_errno);
   int fds_left[5] = {in, out.fd, err.fd, report, pidfd};

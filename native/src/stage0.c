@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,9 +45,25 @@ static void join_cgroups(struct plan *p, int sync_fd) {
     }
 }
 
+/* For pid and time, what matters is the namespace our children get. */
+static int already_in(int nsdir, int fd, uint32_t type) {
+  static const struct { uint32_t type; const char *self; } names[] = {
+    {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mnt"}, {CLONE_NEWPID, "pid_for_children"}, {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWIPC, "ipc"}, {CLONE_NEWNET, "net"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time_for_children"},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    if (names[i].type != type) continue;
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && fstatat(nsdir, names[i].self, &b, 0) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  }
+  return 0;
+}
+
 static void join_namespaces(struct plan *p, int sync_fd) {
   int fds[16];
-  /* Open every path first: joining a mount namespace changes what paths mean. */
+  /* Open every path first: joining a mount namespace changes what paths mean
+   * (our own /proc/self/ns too: the container's /proc does not show us). */
+  int nsdir = p->njoins ? open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   for (uint32_t i = 0; i < p->njoins; i++) {
     fds[i] = open(p->joins[i].path, O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0) {
@@ -55,12 +72,22 @@ static void join_namespaces(struct plan *p, int sync_fd) {
     }
   }
   for (uint32_t i = 0; i < p->njoins; i++) {
+    /* A namespace we are already in is skipped: setns into our own user
+     * namespace is EINVAL, and once inside a container's user namespace,
+     * joining a host-owned one (the container shares the host's network,
+     * say) is EPERM. So a caller may list every /proc/<pid>/ns entry of a
+     * container (oci-run exec) and get exactly the ones it does not share. */
+    if (already_in(nsdir, fds[i], p->joins[i].type)) {
+      close(fds[i]);
+      continue;
+    }
     if (setns(fds[i], (int)p->joins[i].type) < 0) {
       fail_errno(errno, "join namespace %s (type 0x%x)", p->joins[i].path, p->joins[i].type);
       die(sync_fd, "setns");
     }
     close(fds[i]);
   }
+  if (nsdir >= 0) close(nsdir);
 }
 
 /* A time namespace applies to children, so stage 0 unshares it and sets the

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -138,4 +139,42 @@ API const char *ocisys_strerror(int err) { return strerror(err); }
 /* A connected AF_UNIX stream pair, close-on-exec (for console sockets and tests). */
 API int ocisys_socketpair(int *fds) {
   return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0;
+}
+
+/* One recvmsg on the sync socket for callers that must not lose an fd riding
+ * on a message (the "console" op): waits up to timeout_ms (-1: forever) for
+ * data, then returns the byte count (0 at EOF) or -errno (-EAGAIN on timeout);
+ * *fd_out is the received fd (close-on-exec) or -1. The kernel never merges
+ * bytes across a message carrying an fd, so that fd belongs to the first line
+ * of the returned bytes. */
+API int ocisys_recv_msg(int sock, void *buf, int cap, int *fd_out, int timeout_ms) {
+  *fd_out = -1;
+  struct pollfd pfd = {sock, POLLIN, 0};
+  int p;
+  do p = poll(&pfd, 1, timeout_ms);
+  while (p < 0 && errno == EINTR);
+  if (p < 0) return -errno;
+  if (p == 0) return -EAGAIN;
+  struct iovec iov = {buf, cap > 0 ? (size_t)cap : 0};
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * 4)]; } u;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+      if (*fd_out < 0) *fd_out = got;
+      else close(got); /* one fd per message: never leak extras */
+    }
+  }
+  return (int)r;
 }

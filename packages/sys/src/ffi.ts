@@ -17,6 +17,7 @@ interface Lib {
   setChildSubreaper: Fn;
   close: Fn;
   socketpair: Fn;
+  recvMsg: Fn & { async: (...args: unknown[]) => void };
 }
 
 let lib: Lib | undefined;
@@ -36,6 +37,7 @@ function load(): Lib {
     setChildSubreaper: so.func("int ocisys_set_child_subreaper(int on)"),
     close: so.func("int ocisys_close(int fd)"),
     socketpair: so.func("int ocisys_socketpair(_Out_ int *fds)"),
+    recvMsg: so.func("int ocisys_recv_msg(int sock, _Out_ uint8_t *buf, int cap, _Out_ int *fd, int timeout)") as Lib["recvMsg"],
   };
   return lib;
 }
@@ -111,6 +113,31 @@ export function socketpair(): [number, number] {
   const fds = [0, 0];
   check("socketpair", load().socketpair(fds));
   return [fds[0]!, fds[1]!];
+}
+
+export interface ReceivedMessage {
+  /** The bytes read (empty at EOF). */
+  readonly bytes: Uint8Array;
+  /** An fd that came with them (SCM_RIGHTS, close-on-exec), or -1. */
+  readonly fd: number;
+}
+
+/**
+ * One recvmsg on a unix stream socket, on koffi's worker thread (the event
+ * loop keeps running while it waits): resolves with the bytes and any fd
+ * attached; an empty result means EOF. Works on non-blocking sockets (it
+ * polls first), so it can read the socket Bun made for a child's stdio.
+ */
+export function recvMessage(socketFd: number, maxBytes = 65536): Promise<ReceivedMessage> {
+  const buf = new Uint8Array(maxBytes);
+  const fd = new Int32Array([-1]);
+  return new Promise((resolve, reject) => {
+    load().recvMsg.async(socketFd, buf, maxBytes, fd, -1, (err: unknown, r: number) => {
+      if (err) return reject(err);
+      if (r < 0) return reject(new SysError("recvmsg", -r));
+      resolve({ bytes: buf.slice(0, r), fd: fd[0] ?? -1 });
+    });
+  });
 }
 
 /** For tests: whether the library has been loaded (it must not be on import). */

@@ -11,7 +11,17 @@ export {
   prctlSetChildSubreaper,
   closeFd,
   socketpair,
+  recvMessage,
   ffiLoaded,
+  type ReceivedMessage,
   type WaitResult,
 } from "./ffi.ts";
-export { runInit, type RunInitOptions, type InitRun, type InitMessage, type InitErrorMessage } from "./oci-init.ts";
+export {
+  runInit,
+  type RunInitOptions,
+  type InitRun,
+  type InitMessage,
+  type InitErrorMessage,
+  type SyncPoint,
+  type SyncAnswer,
+} from "./oci-init.ts";

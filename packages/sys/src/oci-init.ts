@@ -5,11 +5,15 @@
  *   caller → init: u32 LE length + encodePlan(plan) bytes (native/PLAN-FORMAT.md)
  *   init → caller: JSON lines {"type":"pid","pid":N} (host pid of the container
  *                  init), then {"type":"ready"} or {"type":"error",op,opName,errno,message}.
+ *                  A "sync" op sends {"type":"sync","point":…} and waits for one line back
+ *                  ({"type":"continue","states":{…}} or {"type":"abort","message":…}): see
+ *                  `onSync`. A "console" op sends {"type":"console","name":"/dev/pts/N"}
+ *                  with the pty master attached (SCM_RIGHTS): see `onConsole`.
  *   Fds to preserve are passed at 4, 5, … and arrive in the container at 3, 4, ….
  *   stage0 "exit": oci-init exits 0 after ready, 1 after an error.
  *   stage0 "wait": oci-init exits with the container's status (128+signal).
  */
-import { writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { framePlan, type Plan } from "@oci-tools/plan";
 import { nativePath } from "./native-path.ts";
@@ -23,7 +27,24 @@ export interface InitErrorMessage {
   readonly message: string;
 }
 
-export type InitMessage = { readonly type: "pid"; readonly pid: number } | { readonly type: "ready" } | InitErrorMessage;
+/** Where a "sync" op pauses stage 1 (packages/plan types.ts). */
+export type SyncPoint = "createRuntime";
+
+/**
+ * The caller's answer to a sync point: go on (with the state JSON the later
+ * "hook" ops give their hooks on stdin, by hook list name), or fail the op
+ * with `abort` as its error message.
+ */
+export type SyncAnswer =
+  | { readonly states?: Readonly<Record<string, string>> }
+  | { readonly abort: string };
+
+export type InitMessage =
+  | { readonly type: "pid"; readonly pid: number }
+  | { readonly type: "ready" }
+  | { readonly type: "sync"; readonly point: SyncPoint }
+  | { readonly type: "console"; readonly name: string }
+  | InitErrorMessage;
 
 type StdioTarget = "inherit" | "pipe" | "ignore" | number;
 
@@ -36,6 +57,23 @@ export interface RunInitOptions {
   readonly initPath?: string;
   /** Environment of oci-init itself (not the container's). */
   readonly env?: Record<string, string | undefined>;
+  /**
+   * Called when stage 1 reaches a "sync" op (e.g. "createRuntime": run the
+   * prestart/createRuntime hooks now). Stage 1 waits for the answer. `info.pid`
+   * is the container init's host pid (for the hooks' state). Without it,
+   * runInit answers continue (no states); a throw or rejection answers abort
+   * with the error's message.
+   */
+  readonly onSync?: (point: SyncPoint, info: { readonly pid: number | undefined }) => SyncAnswer | Promise<SyncAnswer>;
+  /**
+   * Called with the pty master (an fd owned by the callee from then on,
+   * close-on-exec) and its name inside the container ("/dev/pts/0") when a
+   * "console" op ran. Without it the master is closed. Must not throw (a
+   * throw is swallowed and the fd closed). Plans with a console op read the
+   * sync channel through libocisys (koffi, recvmsg with SCM_RIGHTS); others
+   * never load koffi.
+   */
+  readonly onConsole?: (masterFd: number, name: string) => void | Promise<void>;
 }
 
 export interface InitRun {
@@ -86,26 +124,39 @@ export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<In
   const state: { pid?: number; ready: boolean; error?: InitErrorMessage } = { ready: false };
   let settle: () => void = () => {};
   const settled = new Promise<void>((r) => (settle = r));
+  const hasConsole = plan.ops.some((op) => op.op === "console");
   const closed = (async () => {
     await writeAll(sync, framed).catch(() => {}); // a dead init shows up as EOF below
-    const reader = Bun.file(sync).stream().getReader();
+    const chunks = hasConsole ? await nativeChunks(sync) : streamChunks(sync);
     const decoder = new TextDecoder();
     let pending = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      pending += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (!line) continue;
-        const msg = JSON.parse(line) as InitMessage;
-        messages.push(msg);
-        if (msg.type === "pid") state.pid = msg.pid;
-        else if (msg.type === "ready") (state.ready = true), settle();
-        else if (!state.error) (state.error = msg), settle();
+    let consoleFd = -1;
+    try {
+      for await (const chunk of chunks) {
+        if (chunk.fd >= 0) {
+          if (consoleFd >= 0) closeQuietly(consoleFd); // one console per plan: never leak a second fd
+          consoleFd = chunk.fd;
+        }
+        pending += decoder.decode(chunk.bytes, { stream: true });
+        let nl: number;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (!line) continue;
+          const msg = JSON.parse(line) as InitMessage;
+          messages.push(msg);
+          if (msg.type === "pid") state.pid = msg.pid;
+          else if (msg.type === "ready") (state.ready = true), settle();
+          else if (msg.type === "sync") await answerSync(sync, msg.point, state.pid, opts.onSync);
+          else if (msg.type === "console") {
+            const fd = consoleFd;
+            consoleFd = -1;
+            await handConsole(fd, msg.name, opts.onConsole);
+          } else if (!state.error) (state.error = msg), settle();
+        }
       }
+    } finally {
+      if (consoleFd >= 0) closeQuietly(consoleFd);
     }
     settle();
   })();
@@ -126,6 +177,70 @@ export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<In
     messages,
     closed,
   } as InitRun;
+}
+
+interface Chunk {
+  readonly bytes: Uint8Array;
+  readonly fd: number;
+}
+
+/** The sync socket read by Bun (no fd passing: an SCM_RIGHTS fd would be dropped). */
+async function* streamChunks(sync: number): AsyncGenerator<Chunk> {
+  const reader = Bun.file(sync).stream().getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield { bytes: value, fd: -1 };
+  }
+}
+
+/** The sync socket read with recvmsg through libocisys, keeping fds that ride on messages. */
+async function nativeChunks(sync: number): Promise<AsyncGenerator<Chunk>> {
+  const { recvMessage } = await import("./ffi.ts");
+  return (async function* () {
+    for (;;) {
+      let got: Chunk;
+      try {
+        got = await recvMessage(sync);
+      } catch {
+        return; // ECONNRESET and friends: the init is gone, same as EOF
+      }
+      if (got.bytes.length === 0) {
+        if (got.fd >= 0) closeQuietly(got.fd);
+        return;
+      }
+      yield got;
+    }
+  })();
+}
+
+async function answerSync(sync: number, point: SyncPoint, pid: number | undefined, onSync: RunInitOptions["onSync"]): Promise<void> {
+  let answer: SyncAnswer = {};
+  try {
+    if (onSync) answer = await onSync(point, { pid });
+  } catch (e) {
+    answer = { abort: e instanceof Error ? e.message : String(e) };
+  }
+  const reply = "abort" in answer ? { type: "abort", message: String(answer.abort) } : { type: "continue", ...(answer.states ? { states: answer.states } : {}) };
+  await writeAll(sync, new TextEncoder().encode(`${JSON.stringify(reply)}\n`)).catch(() => {}); // a dead init shows up as EOF
+}
+
+async function handConsole(fd: number, name: string, onConsole: RunInitOptions["onConsole"]): Promise<void> {
+  if (fd < 0) return; // the line came without its fd (cannot happen with native's single sendmsg)
+  if (!onConsole) return closeQuietly(fd);
+  try {
+    await onConsole(fd, name);
+  } catch {
+    closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 const SIGNALS: Record<string, number> = {
