@@ -127,34 +127,34 @@ static void drain(struct capture *cap) {
   }
 }
 
-/* JSON.stringify's escaping of the captured bytes (with packages/hook's
- * "[… N more bytes]" marker when capped), appended at *o within cap. */
-static void append_json(char *out, size_t cap, size_t *o, const struct capture *c) {
-  char marker[64] = "";
-  if (c->dropped) snprintf(marker, sizeof marker, "[\xe2\x80\xa6 %zu more bytes]", c->dropped);
-  const char *parts[2] = {c->buf, marker};
-  size_t lens[2] = {c->kept, strlen(marker)};
-  if (*o + 1 < cap) out[(*o)++] = '"';
-  for (int p = 0; p < 2; p++)
-    for (size_t i = 0; i < lens[p] && *o + 8 < cap; i++) {
-      unsigned char ch = (unsigned char)parts[p][i];
-      const char *esc = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : ch == '\r' ? "\\r"
-                      : ch == '\t' ? "\\t" : ch == '\b' ? "\\b" : ch == '\f' ? "\\f" : NULL;
-      if (esc) *o += (size_t)snprintf(out + *o, cap - *o, "%s", esc);
-      else if (ch < 0x20) *o += (size_t)snprintf(out + *o, cap - *o, "\\u%04x", ch);
-      else out[(*o)++] = (char)ch;
-    }
-  if (*o + 1 < cap) out[(*o)++] = '"';
-  out[*o < cap ? *o : cap - 1] = 0;
+/* JSON.stringify's escaping of the captured bytes, with packages/hook's
+ * "[… N more bytes]" marker when capped. Escaping can grow a byte to six
+ * (binary output), so the escaped text of one stream is held to `budget`
+ * bytes and what does not fit is counted in the marker, which always fits. */
+static void append_json(char *out, size_t cap, size_t *o, const struct capture *c, size_t budget) {
+  size_t limit = *o + budget < cap - 64 ? *o + budget : cap - 64, i = 0;
+  out[(*o)++] = '"';
+  for (; i < c->kept && *o + 8 < limit; i++) {
+    unsigned char ch = (unsigned char)c->buf[i];
+    const char *esc = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : ch == '\r' ? "\\r"
+                    : ch == '\t' ? "\\t" : ch == '\b' ? "\\b" : ch == '\f' ? "\\f" : NULL;
+    if (esc) *o += (size_t)snprintf(out + *o, cap - *o, "%s", esc);
+    else if (ch < 0x20) *o += (size_t)snprintf(out + *o, cap - *o, "\\u%04x", ch);
+    else out[(*o)++] = (char)ch;
+  }
+  size_t dropped = c->dropped + (c->kept - i);
+  if (dropped) *o += (size_t)snprintf(out + *o, cap - *o, "[\xe2\x80\xa6 %zu more bytes]", dropped);
+  *o += (size_t)snprintf(out + *o, cap - *o, "\"");
 }
 
 static int hook_failed(const struct op *o, int err, const char *how, const struct capture *out, const struct capture *errc, int with_output) {
-  size_t n = (size_t)snprintf(g_err.msg, sizeof g_err.msg, "error running %s hook #%u (%s): %s", hook_list_name(o->u1), o->u2, o->s1, how);
-  if (with_output && n + 32 < sizeof g_err.msg) {
+  size_t n = (size_t)snprintf(g_err.msg, sizeof g_err.msg, "error running %s hook #%u (%.4096s): %s", hook_list_name(o->u1), o->u2, o->s1, how);
+  if (with_output) { /* the head is at most ~PATH_MAX: both streams and their markers fit */
+    size_t budget = (sizeof g_err.msg - n - 256) / 2;
     n += (size_t)snprintf(g_err.msg + n, sizeof g_err.msg - n, ", stdout: ");
-    append_json(g_err.msg, sizeof g_err.msg - 16, &n, out);
+    append_json(g_err.msg, sizeof g_err.msg, &n, out, budget);
     n += (size_t)snprintf(g_err.msg + n, sizeof g_err.msg - n, ", stderr: ");
-    append_json(g_err.msg, sizeof g_err.msg, &n, errc);
+    append_json(g_err.msg, sizeof g_err.msg, &n, errc, budget);
   }
   g_err.err = err;
   errno = err;
