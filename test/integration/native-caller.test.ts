@@ -276,11 +276,17 @@ describe("console", () => {
     }
   });
 
-  test("no onConsole: the master is closed, nothing leaks into the caller", async () => {
+  test("a console op needs onConsole (refused before spawning); a throwing onConsole gets its fd closed", async () => {
+    const plan = basePlan(fs.rootfs, { args: ["/bin/sh", "-c", "exit 0"], preOps: [devpts], ops: [{ op: "console", rows: 0, cols: 0, mountConsole: false }] });
+    expect(runInit(plan, { stdio: ["ignore", "ignore", "ignore"] })).rejects.toThrow(/console op but no onConsole/);
     const ptys = () => readdirSync("/proc/self/fd").filter((fd) => /ptmx|\/dev\/pts\//.test(readlinkSafe(`/proc/self/fd/${fd}`)));
     expect(ptys()).toEqual([]);
-    const plan = basePlan(fs.rootfs, { args: ["/bin/sh", "-c", "exit 0"], preOps: [devpts], ops: [{ op: "console", rows: 0, cols: 0, mountConsole: false }] });
-    const run = await runInit(plan, { stdio: ["ignore", "ignore", "ignore"] });
+    const run = await runInit(plan, {
+      stdio: ["ignore", "ignore", "ignore"],
+      onConsole: () => {
+        throw new Error("receiver broke");
+      },
+    });
     expect(run.error).toBeUndefined();
     await run.exited;
     await run.closed;
@@ -296,7 +302,7 @@ describe("console", () => {
       ],
       ops: [{ op: "console", rows: 0, cols: 0, mountConsole: true }],
     });
-    const r = await runPlan(plan);
+    const r = await runPlan(plan, { onConsole: (fd) => closeSync(fd) });
     expect(r.error).toMatchObject({ opName: "console", errno: "EPERM", message: expect.stringContaining("not the devpts character device 5:2") });
   });
 });

@@ -68,8 +68,10 @@ export interface RunInitOptions {
   /**
    * Called with the pty master (an fd owned by the callee from then on,
    * close-on-exec) and its name inside the container ("/dev/pts/0") when a
-   * "console" op ran. Without it the master is closed. Must not throw (a
-   * throw is swallowed and the fd closed). Plans with a console op read the
+   * "console" op ran. Required when the plan has a console op (runInit
+   * throws a TypeError before spawning otherwise: a pty nobody holds hangs
+   * up, and the container would fail or not depending on timing). Must not
+   * throw (a throw is swallowed and the fd closed). Plans with a console op read the
    * sync channel through libocisys (koffi, recvmsg with SCM_RIGHTS); others
    * never load koffi.
    */
@@ -112,6 +114,8 @@ function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
 /** Spawns oci-init, sends the plan, and resolves once the init is ready or failed. */
 export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<InitRun> {
   const framed = framePlan(plan);
+  const hasConsole = plan.ops.some((op) => op.op === "console");
+  if (hasConsole && !opts.onConsole) throw new TypeError("runInit: the plan has a console op but no onConsole receives the pty master");
   const stdio = opts.stdio ?? ["inherit", "inherit", "inherit"];
   const preserve = opts.preserveFds ?? [];
   const proc = Bun.spawn([opts.initPath ?? nativePath("oci-init")], {
@@ -124,7 +128,6 @@ export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<In
   const state: { pid?: number; ready: boolean; error?: InitErrorMessage } = { ready: false };
   let settle: () => void = () => {};
   const settled = new Promise<void>((r) => (settle = r));
-  const hasConsole = plan.ops.some((op) => op.op === "console");
   const closed = (async () => {
     await writeAll(sync, framed).catch(() => {}); // a dead init shows up as EOF below
     const chunks = hasConsole ? await nativeChunks(sync) : streamChunks(sync);
@@ -227,7 +230,7 @@ async function answerSync(sync: number, point: SyncPoint, pid: number | undefine
 
 async function handConsole(fd: number, name: string, onConsole: RunInitOptions["onConsole"]): Promise<void> {
   if (fd < 0) return; // the line came without its fd (cannot happen with native's single sendmsg)
-  if (!onConsole) return closeQuietly(fd);
+  if (!onConsole) return closeQuietly(fd); // refused up front; kept for type narrowing
   try {
     await onConsole(fd, name);
   } catch {
