@@ -134,3 +134,48 @@ describe.skipIf(!libBuilt)("libocisys through koffi", () => {
     sys.prctlSetChildSubreaper(false);
   });
 });
+
+describe.skipIf(!libBuilt)("recvMessage (the console path of runInit)", () => {
+  test("returns the bytes and the fd riding on them, waits without blocking the event loop, then EOF", async () => {
+    const sys = await import("../src/index.ts");
+    const [a, b] = sys.socketpair();
+    const file = openSync(import.meta.path, "r");
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const pending = sys.recvMessage(a);
+      await Bun.sleep(60);
+      sys.sendFd(b, file, '{"type":"console","name":"/dev/pts/3"}\n');
+      const got = await pending;
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(3); // the wait happened off the JS thread
+      expect(new TextDecoder().decode(got.bytes)).toBe('{"type":"console","name":"/dev/pts/3"}\n');
+      expect(got.fd).toBeGreaterThan(2);
+      const buf = Buffer.alloc(6);
+      readSync(got.fd, buf, 0, 6, 0);
+      expect(buf.toString()).toBe("import");
+      closeSync(got.fd);
+      sys.closeFd(b);
+      const eof = await sys.recvMessage(a);
+      expect(eof.bytes.length).toBe(0);
+      expect(eof.fd).toBe(-1);
+    } finally {
+      closeSync(file);
+      sys.closeFd(a);
+    }
+  });
+});
+
+describe.skipIf(!libBuilt)("runInit hot path", () => {
+  test("a plan without a console op never loads koffi; sync is answered continue without onSync", async () => {
+    const plan = {
+      version: 1, containerId: "hot", stage0: "wait", cgroupProcs: [], namespaces: { join: [], create: [] },
+      ops: [{ op: "sync", point: "createRuntime" }], process: { args: ["/bin/true"], env: [], preserveFds: 0 },
+    };
+    const script = `import { runInit, ffiLoaded } from "${join(import.meta.dir, "../src/index.ts")}";
+      const run = await runInit(${JSON.stringify(plan)}, { stdio: ["ignore", "ignore", "inherit"] });
+      console.log(JSON.stringify({ ready: run.ready, code: await run.exited, types: run.messages.map((m) => m.type), ffi: ffiLoaded(), koffi: Object.keys(require.cache).some((k) => k.includes("koffi")) }));`;
+    const r = Bun.spawnSync([process.execPath, "-e", script], { stderr: "inherit" });
+    expect(JSON.parse(r.stdout.toString())).toEqual({ ready: true, code: 0, types: ["pid", "sync", "ready"], ffi: false, koffi: false });
+  });
+});
