@@ -36,7 +36,7 @@ function ociRunBinary(): string {
   const dir = process.env.OCI_TOOLS_BIN_DIR;
   if (dir && existsSync(join(dir, "oci-run"))) return join(dir, "oci-run");
   const out = join(work, "oci-run");
-  execFileSync(join(repoRoot, "node_modules", ".bin", "bun"), ["build", "--compile", "--bytecode", "--format=esm", "--minify", "--sourcemap=none", join(repoRoot, "packages/run/src/bin.ts"), "--outfile", out], { stdio: "ignore" });
+  execFileSync(join(repoRoot, "node_modules", ".bin", "bun"), ["build", "--compile", "--bytecode", "--format=esm", "--minify", "--splitting", "--sourcemap=none", join(repoRoot, "packages/run/src/bin.ts"), "--outfile", out], { stdio: "ignore" });
   return out;
 }
 

@@ -106,8 +106,29 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     resources: spec.linux?.resources,
   });
 
+  // Planning is pure: do it before anything exists on disk, so a config the
+  // planners refuse fails without anything to clean up.
+  const fifo = `${dir}/${EXEC_FIFO}`;
+  const plan = await buildPlan(spec, {
+    id: o.id,
+    bundle,
+    rootfs,
+    stage0: o.stage0,
+    cgroupProcs: cgroupProcsFiles(cgroup),
+    execFifo: fifo,
+    noPivot: o.noPivot,
+    noNewKeyring: o.noNewKeyring,
+    preserveFds: o.preserveFds,
+  }, { layout: host.layout, cgroup });
+
   store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
   crashPoint("dir");
+  // mkfifo(1) runs while we take the lock, record and make the cgroup.
+  const fifoMade = makeFifo(fifo);
+  const fifoSettled = fifoMade.then(
+    () => {},
+    () => {},
+  ); // awaited before a rollback, so mkfifo cannot recreate anything after it
   const lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
   crashPoint("lock");
   let record: ContainerRecord = {
@@ -149,24 +170,15 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   };
   for (const s of INTERRUPTS) process.on(s, onSignal);
   try {
-    store.write(record); // recorded before the cgroup exists
+    // Recorded before the cgroup exists. No fsync: this record only has to
+    // survive our own death (the page cache does), and after a power loss
+    // there is no process or cgroup left to clean up.
+    store.write(record, { durable: false });
     crashPoint("record");
     createCgroup(cgroup);
     crashPoint("cgroup");
-    const fifo = `${dir}/${EXEC_FIFO}`;
-    makeFifo(fifo);
+    await fifoMade;
     crashPoint("fifo");
-    const plan = await buildPlan(spec, {
-      id: o.id,
-      bundle,
-      rootfs,
-      stage0: o.stage0,
-      cgroupProcs: cgroupProcsFiles(cgroup),
-      execFifo: fifo,
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds,
-    }, { layout: host.layout, cgroup });
     const { runInit } = await import("@oci-tools/sys");
     const init = await runInit(plan, { preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i) });
     if (init.pid !== undefined) {
@@ -178,13 +190,14 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
     }
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`);
+    if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     record = { ...record, phase: "created" };
     store.write(record);
     committed = true;
     crashPoint("created");
-    if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     return { record, init };
   } catch (e) {
+    await fifoSettled;
     rollback();
     if (e instanceof ToolError) throw e;
     throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });

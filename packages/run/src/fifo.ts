@@ -5,13 +5,17 @@
  * the init is checked for liveness.
  */
 import { closeSync, openSync, readSync, unlinkSync, constants as C } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { ToolError } from "@oci-tools/cli";
 
-/** mkfifo(3) is missing from Node and Bun; mkfifo(1) costs one fork+exec (measured ≈1 ms). */
-export function makeFifo(path: string, mode = 0o622): void {
-  const r = spawnSync("mkfifo", ["-m", mode.toString(8), path], { stdio: ["ignore", "ignore", "pipe"] });
-  if (r.status !== 0) throw new Error(`mkfifo ${path}: ${r.error?.message ?? r.stderr?.toString().trim() ?? `exit ${r.status}`}`);
+/**
+ * mkfifo(3) is missing from Node and Bun (and packages/sys has no binding);
+ * mkfifo(1) costs one fork+exec (≈1 ms measured), so it runs in the
+ * background while create does other work.
+ */
+export async function makeFifo(path: string, mode = 0o622): Promise<void> {
+  const p = Bun.spawn(["mkfifo", "-m", mode.toString(8), path], { stdio: ["ignore", "ignore", "pipe"] });
+  const status = await p.exited;
+  if (status !== 0) throw new Error(`mkfifo ${path}: ${(await new Response(p.stderr).text()).trim() || `exit ${status}`}`);
 }
 
 export function releaseFifo(path: string, stillAlive: () => boolean, what: string, timeoutMs = 10_000): void {

@@ -87,13 +87,14 @@ export class StateStore {
     }
   }
 
-  write(rec: ContainerRecord): void {
+  /** Atomic replace (temp file, rename); `durable` (the default) fsyncs before the rename. */
+  write(rec: ContainerRecord, opts: { durable?: boolean } = {}): void {
     const dir = this.dir(rec.id);
     const tmp = `${dir}/.${STATE_FILE}.${process.pid}`;
     const fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_TRUNC, 0o600);
     try {
       writeSync(fd, JSON.stringify(rec));
-      fsyncSync(fd);
+      if (opts.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
