@@ -16,7 +16,7 @@ import { ToolError } from "@oci-tools/cli";
 import { errors } from "./errors.ts";
 import { makeFifo } from "./fifo.ts";
 import type { InitErrorMessage, InitRun } from "@oci-tools/sys";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, type Lock } from "./lock.ts";
 import { buildPlan, loadBundleSpec } from "./planner.ts";
 import { readProcStat } from "./proc.ts";
 import { EXEC_FIFO, LOCK_FILE, type ContainerRecord, type StateStore } from "./state.ts";
@@ -70,6 +70,9 @@ function crashPoint(point: string): void {
   if (process.env.OCI_RUN_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
 }
 
+const SIGNUMS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
+const signalStatus = (sig: string) => 128 + (SIGNUMS[sig] ?? 0);
+
 const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
@@ -121,16 +124,6 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     preserveFds: o.preserveFds,
   }, { layout: host.layout, cgroup });
 
-  store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
-  crashPoint("dir");
-  // mkfifo(1) runs while we take the lock, record and make the cgroup.
-  const fifoMade = makeFifo(fifo);
-  const fifoSettled = fifoMade.then(
-    () => {},
-    () => {},
-  ); // awaited before a rollback, so mkfifo cannot recreate anything after it
-  const lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
-  crashPoint("lock");
   let record: ContainerRecord = {
     // The state's ociVersion is the runtime-spec version the *state* follows (runc prints its own), not the config's.
     ociVersion: SPEC_VERSION,
@@ -146,14 +139,17 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     cgroup,
     systemdCgroup: o.systemdCgroup,
   };
-
+  let lock: Lock | undefined;
+  let dirMade = false;
   let interrupted: string | undefined;
   let rollingBack = false;
+  let initProc: { kill(signal?: number): void } | undefined;
   const rollback = () => {
     if (rollingBack) return;
     rollingBack = true;
     try {
-      destroyContainer(store, o.id, record);
+      initProc?.kill(9); // stage 0, if it still runs: it must not join the cgroup after we emptied it
+      if (dirMade) destroyContainer(store, o.id, record);
     } catch {
       // Best effort: what is left is still recorded for delete --force.
     }
@@ -163,24 +159,51 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // Once the container is recorded as created, it is the caller's: an
     // interrupt now must neither undo it nor make us report failure for it.
     if (committed) return;
-    interrupted = sig;
+    if (interrupted === undefined) {
+      // The main flow notices at its next step (at the latest when oci-init
+      // answers) and rolls back knowing every process it started.
+      interrupted = sig;
+      return;
+    }
+    // A second signal: do not wait for oci-init any longer.
     rollback();
-    lock.release();
-    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3 } as Record<string, number>)[sig]!);
+    lock?.release();
+    process.exit(signalStatus(sig));
   };
   for (const s of INTERRUPTS) process.on(s, onSignal);
+  // From here on an interrupt is noted and acted on at the next step.
+  try {
+    store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
+  } catch (e) {
+    for (const s of INTERRUPTS) process.off(s, onSignal);
+    throw e;
+  }
+  dirMade = true;
+  crashPoint("dir");
+  // mkfifo(1) runs while we take the lock, record and make the cgroup.
+  const fifoMade = makeFifo(fifo);
+  const fifoSettled = fifoMade.then(
+    () => {},
+    () => {},
+  ); // awaited before a rollback, so mkfifo cannot recreate anything after it
+  lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
+  crashPoint("lock");
+
   try {
     // Recorded before the cgroup exists. No fsync: this record only has to
     // survive our own death (the page cache does), and after a power loss
     // there is no process or cgroup left to clean up.
     store.write(record, { durable: false });
     crashPoint("record");
+    if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     createCgroup(cgroup);
     crashPoint("cgroup");
     await fifoMade;
     crashPoint("fifo");
     const { runInit } = await import("@oci-tools/sys");
+    if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     const init = await runInit(plan, { preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i) });
+    initProc = init.proc;
     if (init.pid !== undefined) {
       record = { ...record, pid: init.pid, pidStartTime: readProcStat(init.pid)?.startTime ?? 0 };
     }
@@ -189,7 +212,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     if (!init.ready || init.pid === undefined) {
       throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
     }
-    if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`);
+    if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     record = { ...record, phase: "created" };
     store.write(record);
@@ -205,7 +228,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // Failed: restore default signal handling. Committed: keep the (now no-op)
     // handlers so a late SIGINT cannot kill us with a misleading status.
     if (!committed) for (const s of INTERRUPTS) process.off(s, onSignal);
-    lock.release();
+    lock?.release();
   }
 }
 

@@ -119,15 +119,21 @@ function waitCgroupEmpty(plan: CgroupPlan, timeoutMs: number): boolean {
 export function destroyContainer(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
   if (rec?.cgroup) {
     const cg = rec.cgroup;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      if (listPids(cg).length === 0) break;
-      killAll(cg, 9);
-      // A frozen (paused) cgroup must be thawed for SIGKILL to take effect.
-      if (isFrozen(cg)) thaw(cg);
-      if (waitCgroupEmpty(cg, 100)) break;
+    // Kill and remove until the cgroup is gone: a process may still be on its
+    // way in (oci-init joins the cgroup itself), so EBUSY means "kill again".
+    for (let attempt = 0; ; attempt++) {
+      if (listPids(cg).length > 0) {
+        killAll(cg, 9);
+        if (isFrozen(cg)) thaw(cg); // a frozen process acts on SIGKILL only once thawed
+        waitCgroupEmpty(cg, 100);
+      }
+      try {
+        destroyCgroup(cg, 100);
+        break;
+      } catch (e) {
+        if (attempt >= 50 || (e as { code?: string }).code !== "EBUSY") throw e;
+      }
     }
-    if (isFrozen(cg)) thaw(cg);
-    destroyCgroup(cg);
   } else if (rec && rec.pid > 0 && isSameLiveProcess(rec.pid, rec.pidStartTime)) {
     process.kill(rec.pid, 9);
   }
