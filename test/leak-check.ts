@@ -83,7 +83,8 @@ function netnsLeaks(): Leak[] {
 function stateLeaks(): Leak[] {
   const out: Leak[] = [];
   for (const n of readdirSync("/tmp")) {
-    if (!n.startsWith(`${TEST_PREFIX}-`)) continue;
+    // scratchDir() makes /tmp/oci-tools-test-XXXXXX (mkdtemp); test/run.sh's log dir is not one.
+    if (!new RegExp(`^${TEST_PREFIX}-[A-Za-z0-9]{6}$`).test(n)) continue;
     out.push({ kind: "state", what: `/tmp/${n}` });
   }
   for (const root of ["/run/oci-tools", "/run/runc"]) {
