@@ -53,6 +53,7 @@ struct init_ctx {
   mode_t umask;      /* applied right before execve */
   int console_fd;    /* pty slave from the "console" op, -1 without one */
   char *states[2];   /* hook state JSON per enum hook_name, from the caller's sync answer */
+  mode_t hook_umask; /* the umask oci-init inherited: hooks are the runtime's programs, not the container's */
 };
 int run_op(struct init_ctx *c, const struct op *o);
 int ops_mount(struct init_ctx *c, const struct op *o);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,8 +162,9 @@ static int hook_failed(const struct op *o, int err, const char *how, const struc
   return -1;
 }
 
-static _Noreturn void hook_child(const struct op *o, int in, int out, int err, int report) {
+static _Noreturn void hook_child(const struct op *o, mode_t mask, int in, int out, int err, int report) {
   setsid(); /* own session and process group: a timeout kills whatever the hook started */
+  umask(mask);
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -203,7 +205,7 @@ int run_hook(struct init_ctx *c, const struct op *o) {
     close_all(p, 8);
     return fail_errno(e, "%s hook #%u (%s): fork", hook_list_name(o->u1), o->u2, o->s1);
   }
-  if (pid == 0) hook_child(o, p[0], p[3], p[5], p[7]);
+  if (pid == 0) hook_child(o, c->hook_umask, p[0], p[3], p[5], p[7]);
   close(p[0]), close(p[3]), close(p[5]), close(p[7]);
   int in = p[1], report = p[6];
   out.fd = p[2];

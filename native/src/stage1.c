@@ -63,7 +63,7 @@ _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd
   static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a vanished reader must not kill us mid-setup; reset at exec */
-  struct init_ctx c = {p, sync_fd, -1, fifo_fd, 0, -1, {NULL, NULL}};
+  struct init_ctx c = {p, sync_fd, -1, fifo_fd, 0, -1, {NULL, NULL}, 022};
   /* Non-dumpable (set in main, inherited) makes /proc/<us>/uid_map root-owned:
    * an unprivileged stage 0 could not write our maps. Like runc, be dumpable
    * only while waiting for them; nobody else can be in a namespace this new. */
@@ -95,6 +95,7 @@ _Noreturn void stage1(struct plan *p, int sync_fd, int release_fd, int status_fd
     fail_stage1(&c, status_fd, -1, "init");
   }
   c.umask = umask(0); /* ops create with exact modes; the process umask is set at exec */
+  c.hook_umask = c.umask;
   for (uint32_t i = 0; i < p->nops; i++)
     if (run_op(&c, &p->ops[i]) < 0) fail_stage1(&c, status_fd, (long)i, op_name_of(p->ops[i].kind));
   for (uint32_t i = 0; i < p->preserve_fds; i++) /* they arrive at 4.. (fd 3 was the sync socket) */

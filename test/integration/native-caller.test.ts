@@ -130,13 +130,19 @@ describe("sync", () => {
 describe("hooks", () => {
   test("createContainer runs before pivot in the container's namespaces (its hostname and mount ns) with host paths", async () => {
     const out = scratch("cc");
-    const script = `{ hostname; readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts; test -d ${fs.rootfs}/bin && echo host-paths; } > ${out}`;
+    const script = `{ hostname; readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts; test -d ${fs.rootfs}/bin && echo host-paths; umask; } > ${out}`;
     const plan = sh(fs.rootfs, "hostname; readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts", {
       preOps: [{ op: "sethostname", name: "hooked-box" }, hook("createContainer", HOST_SH, ["sh", "-c", script])],
     });
-    const r = await runPlan(plan);
+    const saved = process.umask(0o027); // hooks get the runtime's umask, not the 0 stage 1 works with
+    let r: Awaited<ReturnType<typeof runPlan>>;
+    try {
+      r = await runPlan(plan);
+    } finally {
+      process.umask(saved);
+    }
     expect(r.error).toBeUndefined();
-    const [hn, mnt, uts, host] = readFileSync(out, "utf8").trim().split("\n");
+    const [hn, mnt, uts, host, mask] = readFileSync(out, "utf8").trim().split("\n");
     const container = r.stdout.trim().split("\n");
     expect(hn).toBe("hooked-box");
     expect(container[0]).toBe("hooked-box");
@@ -144,6 +150,7 @@ describe("hooks", () => {
     expect(mnt).not.toBe(readlinkSync("/proc/self/ns/mnt")); // … not the host's
     expect(uts).toBe(container[2]!);
     expect(host).toBe("host-paths");
+    expect(mask).toBe("0027");
   });
 
   // The hook's own environ is read from the container's /proc (mounted under the rootfs: the hook is in its pid namespace).
