@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,6 +79,10 @@ int ops_system(struct init_ctx *c, const struct op *o) {
     return write_proc(rel, o->s2, what);
   }
   case OP_OOM_SCORE_ADJ: {
+    /* In a user namespace we made, /proc/self/oom_score_adj belongs to host
+     * root (we are not dumpable) and lowering it needs CAP_SYS_RESOURCE in the
+     * initial namespace: stage 0 wrote it for us, from the host (stage0.c). */
+    if (c->plan->create_flags & CLONE_NEWUSER) return 0;
     char v[16], what[48];
     snprintf(v, sizeof v, "%d", o->i1);
     snprintf(what, sizeof what, "oom_score_adj %d", o->i1);

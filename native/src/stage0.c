@@ -134,6 +134,27 @@ static int write_id_maps(struct plan *p, pid_t pid) {
   return write_map(pid, "gid_map", p->gid_maps, p->ngid_maps);
 }
 
+/* oom-score-adj for a container with its own user namespace: written by us,
+ * host root, to /proc/<child> through a procfs-verified fd (the last such op
+ * wins, as it would in order). Stage 1 skips the op then (ops_system.c). */
+static int write_child_oom(struct plan *p, pid_t child, long *index) {
+  for (uint32_t i = p->nops; i-- > 0;) {
+    if (p->ops[i].kind != OP_OOM_SCORE_ADJ) continue;
+    *index = (long)i;
+    char rel[32], v[16];
+    snprintf(rel, sizeof rel, "%d/oom_score_adj", (int)child);
+    int n = snprintf(v, sizeof v, "%d", p->ops[i].i1);
+    int fd = open_proc_write(rel);
+    if (fd < 0) return fail_errno(errno, "oom_score_adj %d: open /proc/%s", p->ops[i].i1, rel);
+    ssize_t w = write(fd, v, (size_t)n);
+    int e = errno;
+    close(fd);
+    if (w != n) return fail_errno(w < 0 ? e : EIO, "oom_score_adj %d: write /proc/%s", p->ops[i].i1, rel);
+    return 0;
+  }
+  return 0;
+}
+
 static void forward_signal(int sig) {
   if (g_child > 0) kill(g_child, sig);
 }
@@ -194,6 +215,13 @@ _Noreturn void stage0(struct plan *p, int sync_fd) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     die(sync_fd, "idmap");
+  }
+  long oom_index = -1;
+  if ((p->create_flags & CLONE_NEWUSER) && write_child_oom(p, child, &oom_index) < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    sync_send_error(sync_fd, oom_index, "oom-score-adj", g_err.err, g_err.msg);
+    _exit(1);
   }
   sync_send_pid(sync_fd, child);
   if (write(release[1], "1", 1) != 1) {

@@ -362,6 +362,20 @@ function nsPid(hostPid: number): number {
   return Number(line.trim().split(/\s+/).at(-1));
 }
 
+describe("dumpability and /proc writes", () => {
+  test("oom-score-adj in a new user namespace (stage 1 cannot write it there): written by stage 0 from the host", async () => {
+    const plan = sh(fs.rootfs, "cat /proc/self/oom_score_adj", {
+      create: ["user", "mount", "pid"],
+      bare: true,
+      preOps: [{ op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: 0, data: "", create: "dir" }],
+      ops: [{ op: "oom-score-adj", value: 321 }], // positive: this machine withholds CAP_SYS_RESOURCE even from root
+    });
+    const r = await runPlan({ ...plan, namespaces: { ...plan.namespaces, idMappings: USERNS_MAPS } });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toBe("321\n");
+  });
+});
+
 describe("exec into a running container", () => {
   test("joins every namespace (user first): /proc/self/ns links equal the target's; chdir and PATH lookup use the container's root", async () => {
     const target = await startContainer();
