@@ -6,6 +6,7 @@
 import type { CommandDef, FlagDef, ToolDef } from "@oci-tools/cli";
 import { UsageError } from "@oci-tools/cli";
 import { guarded } from "./context.ts";
+import { warner } from "./hooks.ts";
 import { containerState, deleteContainer, formatListJson, formatState, formatTable, killContainer, listContainers, startContainer, stopContainer } from "./lifecycle.ts";
 import { parseSignal } from "./signals.ts";
 import { VERSION, COMMIT, SPEC_VERSION } from "./version.ts";
@@ -44,6 +45,7 @@ async function runCreate(a: Parameters<CommandDef["run"]>[0], stage0: "exit" | "
       preserveFds: a.number("preserve-fds") ?? 0,
       systemdCgroup: g.systemdCgroup,
       stage0,
+      warn: warner(g),
     });
 }
 
@@ -64,7 +66,7 @@ const commands: CommandDef[] = [
     name: "start",
     describe: "start the process of a created container",
     positionals: [idArg],
-    run: (a, io) => guarded(a, io, (g) => (startContainer(g.store, a.positional("id")!), 0)),
+    run: (a, io) => guarded(a, io, async (g) => (await startContainer(g.store, a.positional("id")!), 0)),
   },
   {
     name: "run",
@@ -125,7 +127,7 @@ const commands: CommandDef[] = [
     describe: "delete a stopped (or, with --force, any) container and everything it owns",
     positionals: [idArg],
     flags: [{ name: "force", alias: ["f"], type: "boolean", describe: "kill the container first if it runs; succeed if it does not exist" }],
-    run: (a, io) => guarded(a, io, (g) => (deleteContainer(g.store, a.positional("id")!, a.bool("force")), 0)),
+    run: (a, io) => guarded(a, io, async (g) => (await deleteContainer(g.store, a.positional("id")!, a.bool("force"), warner(g)), 0)),
   },
   {
     name: "stop",
@@ -163,7 +165,8 @@ export const tool: ToolDef = {
     "oci-run creates and runs containers from OCI bundles following the runtime-spec lifecycle. Its commands, flags, output and error texts follow runc 1.1 so podman, containerd and scripts can drive it.",
     "State lives under --root (default /run/oci-tools; $XDG_RUNTIME_DIR/oci-tools when not root), one directory per container (mode 0700) holding state.json (written atomically), a lock file and the exec fifo. A create that was killed leaves a record that `delete --force` uses to remove every process (all are in the container's cgroup), the cgroup and the directory.",
     "With --systemd-cgroup, linux.cgroupsPath is read as systemd's slice:prefix:name and mapped to the directory systemd would use (/<expanded slice>/<prefix>-<name>.scope); oci-run creates it with cgroupfs and does not ask systemd over D-Bus for a transient unit, so systemd does not manage it.",
-    "Not yet supported (their own issues): process.terminal and --console-socket, hooks, exec, pause/resume, ps, events, update and cgroup resource limits beyond pids and memory. --rootless and --criu are accepted and ignored.",
+    "Hooks run as runtime-spec 1.2 and runc 1.1 order them: prestart and createRuntime on the host while create waits after the mounts (cwd the bundle), createContainer in the container's namespaces before pivot_root (paths on the host), startContainer in the container after start released it, poststart on the host after start (a failure kills the container and fails start), poststop on the host after delete (failures are warnings; they run once). A failing create hook fails create and leaves nothing behind.",
+    "Not yet supported (their own issues): process.terminal and --console-socket, exec, pause/resume, ps, events, update and cgroup resource limits beyond pids and memory. --rootless and --criu are accepted and ignored.",
     "To use it from podman, register it in containers.conf: [engine.runtimes] oci-run = [\"/usr/local/bin/oci-run\"] and, so that podman passes --log-format=json, [engine] runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"youki\", \"krun\", \"oci-run\"]. For containerd, set runc-binary (BinaryName) in the runc shim options to the oci-run path.",
   ],
   version: VERSION,

@@ -21,6 +21,7 @@ import { buildPlan, loadBundleSpec } from "./planner.ts";
 import { readProcStat } from "./proc.ts";
 import { EXEC_FIFO, LOCK_FILE, type ContainerRecord, type StateStore } from "./state.ts";
 import { destroyContainer } from "./lifecycle.ts";
+import { hasHooks, needsSync, recordedHooks, runCreateHooks, runPoststop, stderrWarn, type Warn } from "./hooks.ts";
 import { rfc3339Nano } from "./timefmt.ts";
 import { SPEC_VERSION } from "./version.ts";
 
@@ -35,6 +36,8 @@ export interface CreateOptions {
   readonly systemdCgroup: boolean;
   /** "exit" for create; "wait" for a foreground run (oci-init's stage 0 then exits with the container's status). */
   readonly stage0: "exit" | "wait";
+  /** Where poststop failures after a failed create go (default: stderr). */
+  readonly warn?: Warn | undefined;
 }
 
 export interface Created {
@@ -85,11 +88,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   if (spec.process?.terminal) {
     throw new ToolError(`create ${o.id}: process.terminal is true, but terminals are not supported yet (set "terminal": false)`);
   }
-  const hookNames = Object.entries(spec.hooks).filter(([, list]) => (list?.length ?? 0) > 0).map(([name]) => name);
-  if (hookNames.length > 0) {
-    // Silently skipping a poststop cleanup or a prestart network setup would be worse than refusing.
-    throw new ToolError(`create ${o.id}: hooks (${hookNames.join(", ")}) are not supported yet`);
-  }
+  const hooks = hasHooks(spec.hooks) ? spec.hooks : undefined;
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(bundle, spec.root.path);
   let rootStat;
   try {
@@ -138,6 +137,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     ownerUid: process.getuid?.() ?? 0,
     cgroup,
     systemdCgroup: o.systemdCgroup,
+    ...(hooks && recordedHooks(hooks) ? { hooks: recordedHooks(hooks) } : {}),
   };
   let lock: Lock | undefined;
   let dirMade = false;
@@ -202,12 +202,25 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     crashPoint("fifo");
     const { runInit } = await import("@oci-tools/sys");
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
-    const init = await runInit(plan, { preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i) });
+    // prestart/createRuntime run while stage 1 waits at the sync op (hooks.ts); their failure aborts it.
+    let hookFailure: string | undefined;
+    const onSync = async (_point: string, { pid }: { readonly pid: number | undefined }) => {
+      const answer = await runCreateHooks(hooks!, record, pid ?? 0);
+      if ("abort" in answer) hookFailure = answer.abort;
+      return answer;
+    };
+    const init = await runInit(plan, {
+      preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i),
+      ...(hooks && needsSync(hooks) ? { onSync } : {}),
+    });
     initProc = init.proc;
     if (init.pid !== undefined) {
       record = { ...record, pid: init.pid, pidStartTime: readProcStat(init.pid)?.startTime ?? 0 };
     }
     crashPoint("init");
+    // A hook's failure reads as the hook's own message (runc: "error running hook #0: …").
+    if (init.error && hookFailure !== undefined) throw new ToolError(`create ${o.id}: ${hookFailure}`);
+    if (init.error?.opName === "hook") throw new ToolError(`create ${o.id}: ${init.error.message}`);
     if (init.error) throw new ToolError(`create ${o.id}: ${describeInitError(init.error)}`);
     if (!init.ready || init.pid === undefined) {
       throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
@@ -222,6 +235,8 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   } catch (e) {
     await fifoSettled;
     rollback();
+    // runc runs poststop when a create it started fails (runtime-spec: a failed prestart continues at delete).
+    if (dirMade && record.hooks?.poststop) await runPoststop(record, o.warn ?? stderrWarn, bundle);
     if (e instanceof ToolError) throw e;
     throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });
   } finally {

@@ -7,6 +7,7 @@
 import { destroyCgroup, killAll, listPids, thaw, isFrozen, type CgroupPlan } from "@oci-tools/cgroup";
 import { ToolError } from "@oci-tools/cli";
 import { errors } from "./errors.ts";
+import { runPoststart, runPoststop, stderrWarn, type Warn } from "./hooks.ts";
 import { releaseFifo } from "./fifo.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { isSameLiveProcess } from "./proc.ts";
@@ -68,7 +69,7 @@ export function formatListJson(rows: readonly SpecState[]): string {
   return rows.length === 0 ? "null\n" : `${JSON.stringify(rows)}\n`;
 }
 
-export function startContainer(store: StateStore, id: string): void {
+export async function startContainer(store: StateStore, id: string): Promise<void> {
   const lock = lockContainer(store, id, "start");
   try {
     const rec = mustRead(store, id);
@@ -79,6 +80,16 @@ export function startContainer(store: StateStore, id: string): void {
       throw new ToolError(`cannot start container ${id}: it is ${status}, not created`);
     }
     releaseFifo(`${dir}/${EXEC_FIFO}`, () => isSameLiveProcess(rec.pid, rec.pidStartTime), `start ${id}`);
+    if (rec.hooks?.poststart) {
+      try {
+        await runPoststart(rec);
+      } catch (e) {
+        // runc kills the container when a poststart hook fails; delete (with its poststop hooks) stays the caller's.
+        if (rec.cgroup) killAll(rec.cgroup, 9);
+        else if (isSameLiveProcess(rec.pid, rec.pidStartTime)) process.kill(rec.pid, 9);
+        throw new ToolError(`start ${id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   } finally {
     lock.release();
   }
@@ -116,7 +127,7 @@ function waitCgroupEmpty(plan: CgroupPlan, timeoutMs: number): boolean {
  * its processes (SIGKILL to the whole cgroup), the cgroup and the state
  * directory. Used by delete and by create's rollback.
  */
-export function destroyContainer(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
+export function destroyContainer(store: StateStore, id: string, rec: ContainerRecord | undefined, o: { keepState?: boolean } = {}): void {
   if (rec?.cgroup) {
     const cg = rec.cgroup;
     // Kill and remove until the cgroup is gone: a process may still be on its
@@ -137,10 +148,24 @@ export function destroyContainer(store: StateStore, id: string, rec: ContainerRe
   } else if (rec && rec.pid > 0 && isSameLiveProcess(rec.pid, rec.pidStartTime)) {
     process.kill(rec.pid, 9);
   }
+  if (!o.keepState) store.remove(id);
+}
+
+/**
+ * destroyContainer, then the poststop hooks (runtime-spec: once the container
+ * is deleted; failures are warnings). They are claimed in the record before
+ * they run and the state directory goes last: a delete killed meanwhile is
+ * finished by the next one, which does not run them again.
+ */
+export async function destroyWithHooks(store: StateStore, id: string, rec: ContainerRecord | undefined, warn: Warn = stderrWarn): Promise<void> {
+  if (!rec?.hooks?.poststop || rec.poststopClaimed) return destroyContainer(store, id, rec);
+  destroyContainer(store, id, rec, { keepState: true });
+  store.write({ ...rec, poststopClaimed: true });
+  await runPoststop(rec, warn);
   store.remove(id);
 }
 
-export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+export async function deleteContainer(store: StateStore, id: string, force: boolean, warn: Warn = stderrWarn): Promise<void> {
   if (!store.exists(id)) {
     if (force) return; // containerd's cleanup deletes twice and needs exit 0
     throw errors.notExist(id);
@@ -156,7 +181,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     const rec = store.read(id);
     const status: Status = rec ? computeStatus(rec, store.dir(id)) : "stopped";
     if (!force && (status === "running" || status === "paused" || status === "creating")) throw errors.notStopped(id, status);
-    destroyContainer(store, id, rec);
+    await destroyWithHooks(store, id, rec, warn);
   } finally {
     lock.release();
   }

@@ -9,6 +9,7 @@ import { ToolError } from "@oci-tools/cli";
 import type { CgroupLayout, CgroupPlan } from "@oci-tools/cgroup";
 import type { Plan } from "@oci-tools/plan";
 import type { CgroupLayout as MountCgroupLayout } from "@oci-tools/mount";
+import { placeHookOps } from "./hooks.ts";
 
 export type BundleSpec = LoadedSpec;
 
@@ -85,13 +86,15 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
     const processFragment = caps.planProcess(spec);
     const proc = spec.process;
     if (!proc) throw new PlanError("process", "a container needs a process to run");
-    return composePlan({
+    const plan = composePlan({
       containerId: ctx.id,
       stage0: ctx.stage0,
       cgroupProcs: ctx.cgroupProcs,
       fragments: [{ namespaces }, rootfs, processFragment],
       process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, execFifo: ctx.execFifo },
     });
+    // Hooks: a sync op + createContainer hook ops before pivot_root, startContainer hooks in process.startHooks.
+    return placeHookOps(plan, spec.hooks, proc.env ?? []);
   } catch (e) {
     if (e instanceof PlanError || (e instanceof Error && /Error$/.test(e.name) && !(e instanceof ToolError))) {
       throw new ToolError(`create ${ctx.id}: ${e.message}`);

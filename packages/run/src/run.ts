@@ -8,7 +8,8 @@
  */
 import type { Globals } from "./context.ts";
 import type { Created } from "./create.ts";
-import { destroyContainer, startContainer } from "./lifecycle.ts";
+import { warner } from "./hooks.ts";
+import { destroyWithHooks, startContainer } from "./lifecycle.ts";
 import { isSameLiveProcess } from "./proc.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM"] as const;
@@ -33,9 +34,9 @@ export async function runContainer(
   if (!o.detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
-      startContainer(g.store, o.id);
+      await startContainer(g.store, o.id);
     } catch (e) {
-      destroyContainer(g.store, o.id, g.store.read(o.id));
+      await destroyWithHooks(g.store, o.id, g.store.read(o.id), warner(g));
       throw e;
     }
     if (o.detach) {
@@ -43,7 +44,7 @@ export async function runContainer(
       return 0;
     }
     const status = await created.init.exited;
-    if (!o.keep) destroyContainer(g.store, o.id, g.store.read(o.id));
+    if (!o.keep) await destroyWithHooks(g.store, o.id, g.store.read(o.id), warner(g));
     return status;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);

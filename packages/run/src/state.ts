@@ -5,6 +5,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, constants as C } from "node:fs";
 import type { CgroupPlan } from "@oci-tools/cgroup";
+import type { Hook } from "@oci-tools/spec";
 import { isValidId } from "./ids.ts";
 import { errors } from "./errors.ts";
 
@@ -33,6 +34,10 @@ export interface ContainerRecord {
   readonly cgroup?: CgroupPlan;
   /** Processes created by create that are not in the cgroup (none today; hooks later). */
   readonly systemdCgroup: boolean;
+  /** The config's poststart/poststop hooks (run after create returned; the bundle may have changed by then). */
+  readonly hooks?: { readonly poststart?: readonly Hook[]; readonly poststop?: readonly Hook[] };
+  /** Set (durably) right before the poststop hooks run: a retried delete does not run them again. */
+  readonly poststopClaimed?: boolean;
 }
 
 export function defaultRoot(): string {
