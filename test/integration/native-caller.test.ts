@@ -413,6 +413,34 @@ describe("exec into a running container", () => {
     }
   });
 
+  test("exec -t: a console op in a join plan gives a pty from the container's devpts", async () => {
+    const devpts: Op = { op: "mount", source: "devpts", target: "/dev/pts", fstype: "devpts", flags: 0, data: "newinstance,ptmxmode=0666", create: "dir" };
+    const target = await runInit(sh(fs.rootfs, "exec sleep 60", { preOps: [devpts] }), { stdio: ["ignore", "ignore", "inherit"] });
+    let master = -1;
+    try {
+      for (let i = 0; i < 200 && !readlinkSafe(`/proc/${target.pid}/exe`).includes("busybox"); i++) await Bun.sleep(10);
+      const run = await runInit(joinPlan(target.pid!, ["/bin/sh"], [{ op: "console", rows: 12, cols: 34, mountConsole: false }]), {
+        stdio: ["ignore", "ignore", "ignore"],
+        onConsole: (fd) => void (master = fd),
+      });
+      expect(run.error).toBeUndefined();
+      writeSync(master, "tty; stty size; readlink /proc/self/ns/mnt; exit 5\n");
+      const stream = createReadStream("", { fd: master, autoClose: false });
+      const chunks: Buffer[] = [];
+      stream.on("data", (d) => chunks.push(Buffer.from(d)));
+      await Promise.race([new Promise<void>((r) => (stream.on("close", () => r()), stream.on("error", () => r()))), Bun.sleep(5000)]);
+      const text = Buffer.concat(chunks).toString().replace(/\r/g, "");
+      expect(text).toMatch(/^\/dev\/pts\/0$/m); // the container's own devpts instance
+      expect(text).toMatch(/^12 34$/m);
+      expect(text).toContain(readlinkSync(`/proc/${target.pid}/ns/mnt`));
+      expect(await run.exited).toBe(5);
+    } finally {
+      if (master >= 0) closeSync(master);
+      target.proc.kill(9);
+      await target.exited;
+    }
+  });
+
   test("CVE-2016-9962: while a joining init holds host fds, root in the container cannot open its /proc/<pid>/fd or mem", async () => {
     const target = await startContainer();
     try {
