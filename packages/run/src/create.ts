@@ -16,6 +16,7 @@ import { ToolError } from "@oci-tools/cli";
 import { errors } from "./errors.ts";
 import { makeFifo } from "./fifo.ts";
 import type { InitErrorMessage, InitRun } from "@oci-tools/sys";
+import type { ConsoleHandle } from "./console-socket.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { buildPlan, loadBundleSpec } from "./planner.ts";
 import { readProcStat } from "./proc.ts";
@@ -43,6 +44,8 @@ export interface CreateOptions {
 export interface Created {
   readonly record: ContainerRecord;
   readonly init: InitRun;
+  /** process.terminal: where the pty master went (foreground: held for terminal.ts). */
+  readonly console?: ConsoleHandle | undefined;
 }
 
 function writeFileAtomic(path: string, text: string): void {
@@ -81,13 +84,9 @@ const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
   const dir = store.dir(o.id); // validates the id before anything touches the disk
   const bundle = resolve(o.bundle);
-  if (o.consoleSocket) throw new ToolError(`create ${o.id}: --console-socket is not supported yet (terminals have their own issue)`);
   if (store.exists(o.id)) throw errors.alreadyExists(o.id);
 
   const spec = await loadBundleSpec(bundle, o.id);
-  if (spec.process?.terminal) {
-    throw new ToolError(`create ${o.id}: process.terminal is true, but terminals are not supported yet (set "terminal": false)`);
-  }
   const hooks = hasHooks(spec.hooks) ? spec.hooks : undefined;
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(bundle, spec.root.path);
   let rootStat;
@@ -122,6 +121,11 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     noNewKeyring: o.noNewKeyring,
     preserveFds: o.preserveFds,
   }, { layout: host.layout, cgroup });
+  // Where the pty master goes (a console socket is connected now): a bad combination or path fails before anything exists.
+  const tty =
+    spec.process?.terminal || o.consoleSocket
+      ? await (await import("./console-socket.ts")).openConsole({ verb: "create", id: o.id, terminal: spec.process?.terminal === true, consoleSocket: o.consoleSocket, detach: o.stage0 === "exit" })
+      : undefined;
 
   let record: ContainerRecord = {
     // The state's ociVersion is the runtime-spec version the *state* follows (runc prints its own), not the config's.
@@ -176,6 +180,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     store.createDir(o.id); // EEXIST → "already exists" (the atomic check)
   } catch (e) {
     for (const s of INTERRUPTS) process.off(s, onSignal);
+    tty?.close();
     throw e;
   }
   dirMade = true;
@@ -212,6 +217,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     const init = await runInit(plan, {
       preserveFds: Array.from({ length: o.preserveFds }, (_, i) => 3 + i),
       ...(hooks && needsSync(hooks) ? { onSync } : {}),
+      ...(tty ? { onConsole: (fd: number, name: string) => tty.onConsole(fd, name) } : {}),
     });
     initProc = init.proc;
     if (init.pid !== undefined) {
@@ -226,13 +232,15 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       throw new ToolError(`create ${o.id}: oci-init exited (status ${await init.exited}) before the container was ready`);
     }
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
+    if (tty?.error) throw new ToolError(`create ${o.id}: ${tty.error}`);
     if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     record = { ...record, phase: "created" };
     store.write(record);
     committed = true;
     crashPoint("created");
-    return { record, init };
+    return { record, init, console: tty };
   } catch (e) {
+    tty?.close();
     await fifoSettled;
     rollback();
     // runc runs poststop when a create it started fails (runtime-spec: a failed prestart continues at delete).

@@ -10,6 +10,7 @@ import type { CgroupLayout, CgroupPlan } from "@oci-tools/cgroup";
 import type { Plan } from "@oci-tools/plan";
 import type { CgroupLayout as MountCgroupLayout } from "@oci-tools/mount";
 import { placeHookOps } from "./hooks.ts";
+import { consoleOp, withConsole } from "./console-op.ts";
 
 export type BundleSpec = LoadedSpec;
 
@@ -94,7 +95,9 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
       process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, execFifo: ctx.execFifo },
     });
     // Hooks: a sync op + createContainer hook ops before pivot_root, startContainer hooks in process.startHooks.
-    return placeHookOps(plan, spec.hooks, proc.env ?? []);
+    const hooked = placeHookOps(plan, spec.hooks, proc.env ?? []);
+    // process.terminal: a pty from the container's devpts right after pivot_root, bound onto /dev/console (runc).
+    return proc.terminal ? withConsole(hooked, consoleOp(proc.consoleSize, true)) : hooked;
   } catch (e) {
     if (e instanceof PlanError || (e instanceof Error && /Error$/.test(e.name) && !(e instanceof ToolError))) {
       throw new ToolError(`create ${ctx.id}: ${e.message}`);

@@ -31,11 +31,15 @@ export async function runContainer(
       }
     }
   };
-  if (!o.detach) for (const s of FORWARDED) process.on(s, forward);
+  // A foreground terminal (terminal.ts) turns SIGWINCH into a resize of the pty instead.
+  const master = created.console?.kind === "foreground" ? created.console.master : undefined;
+  const forwarded = master === undefined ? FORWARDED : FORWARDED.filter((s) => s !== "SIGWINCH");
+  if (!o.detach) for (const s of forwarded) process.on(s, forward);
   try {
     try {
       await startContainer(g.store, o.id);
     } catch (e) {
+      created.console?.close();
       await destroyWithHooks(g.store, o.id, g.store.read(o.id), warner(g));
       throw e;
     }
@@ -43,10 +47,11 @@ export async function runContainer(
       await created.init.exited;
       return 0;
     }
-    const status = await created.init.exited;
+    const status =
+      master === undefined ? await created.init.exited : await (await import("./terminal.ts")).attachTerminal(master).then((t) => t.finish(created.init.exited));
     if (!o.keep) await destroyWithHooks(g.store, o.id, g.store.read(o.id), warner(g));
     return status;
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    for (const s of forwarded) process.off(s, forward);
   }
 }

@@ -25,3 +25,4 @@ export {
   type SyncPoint,
   type SyncAnswer,
 } from "./oci-init.ts";
+export { unixConnect, unixListen, unixAccept, getWinsize, setWinsize, saveTermios, makeRaw, restoreTermios, getStatusFlags, setStatusFlags, type Winsize } from "./tty.ts";
