@@ -450,6 +450,28 @@ process.stdout.write(JSON.stringify(Object.keys(require.cache)));
 });
 
 describe.skipIf(!hasRunc)("side by side with runc 1.1", () => {
+  test("a failing create hook: both exit 1 with the hook's output, remove the container and run poststop once", async () => {
+    for (const list of ["prestart", "createRuntime", "createContainer"]) {
+      const outcome: Record<string, { code: number; order: string[]; stderr: string }> = {};
+      for (const who of ["runc", "ours"]) {
+        const rec = join(env.dir, `cmpfail-${list}-${who}`);
+        const hooks = { [list]: [{ path: recorder(rec, list, `echo "${list} said"; exit 3\n`) }], poststop: [{ path: recorder(rec, "poststop") }] };
+        const bundle = await env.bundle(`cmpfail-${list}-${who}`, { edit: (c) => ((c.process.args = ["true"]), (c.hooks = hooks)) });
+        const id = env.id(`cmpfail-${who}`);
+        const run = who === "runc" ? env.runc.bind(env) : env.ociRun.bind(env);
+        const r = run("create", "--bundle", bundle, id);
+        outcome[who] = { code: r.code, order: order(rec), stderr: r.stderr };
+        expect(run("state", id).code).not.toBe(0); // gone in both
+      }
+      expect(outcome.ours!.code).toBe(outcome.runc!.code);
+      expect(outcome.ours!.order).toEqual(outcome.runc!.order);
+      expect(outcome.runc!.order).toEqual([list, "poststop"]);
+      // runc prints the output unquoted inside logrus' quoting; oci-hook JSON-quotes it (one line whatever it holds).
+      expect(outcome.runc!.stderr).toContain(`exit status 3, stdout: ${list} said\\n, stderr: `);
+      expect(outcome.ours!.stderr).toContain(`exit status 3, stdout: "${list} said\\n", stderr: ""`);
+    }
+  }, 60_000);
+
   test("the same six hooks: same argv, env, cwd, state fields and order (runc 1.1 runs poststart at create)", async () => {
     const views: Record<string, { rec: string; inside: string; id: string; bundle: string }> = {};
     for (const who of ["runc", "ours"]) {
