@@ -88,6 +88,67 @@ const commands: CommandDef[] = [
       }),
   },
   {
+    name: "exec",
+    describe: "run a process in a running container (its namespaces, cgroup and privileges)",
+    positionals: [idArg, { name: "command", describe: "the command and its arguments (or --process FILE)", variadic: true }],
+    stopParsingAfter: 1,
+    flags: [
+      { name: "process", alias: ["p"], type: "string", describe: "a runtime-spec process.json to run (the other process flags are ignored)" },
+      { name: "tty", alias: ["t"], type: "boolean", describe: "allocate a pseudo-terminal" },
+      { name: "detach", alias: ["d"], type: "boolean", describe: "return once the process started" },
+      { name: "pid-file", type: "string", describe: "write the process's host pid to this file" },
+      { name: "console-socket", type: "string", describe: "unix socket to send the pty master to (--tty --detach)" },
+      { name: "cwd", type: "string", describe: "working directory inside the container" },
+      { name: "env", alias: ["e"], type: "strings", describe: "set an environment variable (NAME=value; repeatable)" },
+      { name: "user", alias: ["u"], type: "string", describe: "uid[:gid] to run as" },
+      { name: "additional-gids", alias: ["g"], type: "strings", describe: "an additional gid (repeatable)" },
+      { name: "cap", alias: ["c"], type: "strings", describe: "add a capability (CAP_NAME; repeatable)" },
+      { name: "no-new-privs", type: "boolean", describe: "set no_new_privs for the process" },
+      { name: "preserve-fds", type: "number", describe: "pass this many fds above 2 to the process", default: 0 },
+      { name: "apparmor", type: "string", describe: "AppArmor profile for the process" },
+      { name: "process-label", type: "string", describe: "SELinux label for the process" },
+    ],
+    examples: [
+      { cmd: "oci-run exec -t demo sh", describe: "an interactive shell in container demo" },
+      { cmd: "oci-run exec --detach --pid-file p --process process.json demo", describe: "what containerd and conmon run" },
+    ],
+    run: (a, io) =>
+      guarded(a, io, async (g) => {
+        const { execInContainer } = await import("./exec.ts");
+        return execInContainer(g.store, {
+          id: a.positional("id")!,
+          args: [...a.positionals("command"), ...a.rest],
+          processFile: a.string("process"),
+          tty: a.bool("tty"),
+          detach: a.bool("detach"),
+          pidFile: a.string("pid-file"),
+          consoleSocket: a.string("console-socket"),
+          cwd: a.string("cwd"),
+          env: a.strings("env"),
+          user: a.string("user"),
+          additionalGids: a.strings("additional-gids"),
+          caps: a.strings("cap"),
+          noNewPrivs: a.bool("no-new-privs"),
+          preserveFds: a.number("preserve-fds") ?? 0,
+          apparmor: a.string("apparmor"),
+          processLabel: a.string("process-label"),
+        });
+      }),
+  },
+  {
+    name: "ps",
+    describe: "show the container's processes (ps -ef by default) or, with --format json, their host pids",
+    positionals: [idArg, { name: "ps-args", describe: "arguments for ps(1) (default -ef)", variadic: true }],
+    stopParsingAfter: 1,
+    flags: [{ name: "format", alias: ["f"], type: "string", describe: "table or json", choices: ["table", "json"], default: "table" }],
+    run: (a, io) =>
+      guarded(a, io, async (g) => {
+        const { psContainer } = await import("./ps.ts");
+        io.stdout(psContainer(g.store, a.positional("id")!, { format: a.string("format") === "json" ? "json" : "table", psArgs: [...a.positionals("ps-args"), ...a.rest] }));
+        return 0;
+      }),
+  },
+  {
     name: "state",
     describe: "print the container's state as JSON",
     positionals: [idArg],
@@ -166,7 +227,7 @@ export const tool: ToolDef = {
     "State lives under --root (default /run/oci-tools; $XDG_RUNTIME_DIR/oci-tools when not root), one directory per container (mode 0700) holding state.json (written atomically), a lock file and the exec fifo. A create that was killed leaves a record that `delete --force` uses to remove every process (all are in the container's cgroup), the cgroup and the directory.",
     "With --systemd-cgroup, linux.cgroupsPath is read as systemd's slice:prefix:name and mapped to the directory systemd would use (/<expanded slice>/<prefix>-<name>.scope); oci-run creates it with cgroupfs and does not ask systemd over D-Bus for a transient unit, so systemd does not manage it.",
     "Hooks run as runtime-spec 1.2 and runc 1.1 order them: prestart and createRuntime on the host while create waits after the mounts (cwd the bundle), createContainer in the container's namespaces before pivot_root (paths on the host), startContainer in the container after start released it, poststart on the host after start (a failure kills the container and fails start), poststop on the host after delete (failures are warnings; they run once). A failing create hook fails create and leaves nothing behind.",
-    "Not yet supported (their own issues): process.terminal and --console-socket, exec, pause/resume, ps, events, update and cgroup resource limits beyond pids and memory. --rootless and --criu are accepted and ignored.",
+    "Not yet supported (their own issues): pause/resume, events, update and cgroup resource limits beyond pids and memory. --rootless and --criu are accepted and ignored.",
     "To use it from podman, register it in containers.conf: [engine.runtimes] oci-run = [\"/usr/local/bin/oci-run\"] and, so that podman passes --log-format=json, [engine] runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"youki\", \"krun\", \"oci-run\"]. For containerd, set runc-binary (BinaryName) in the runc shim options to the oci-run path.",
   ],
   version: VERSION,

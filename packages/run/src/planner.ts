@@ -56,7 +56,7 @@ function mountCgroupLayout(layout: CgroupLayout, cg: CgroupPlan): MountCgroupLay
  * without inheritable ones. The caps planner rejects such a config; to run
  * the default config like runc does, oci-run narrows the ambient set first.
  */
-function runcAmbient(spec: BundleSpec): BundleSpec {
+export function runcAmbient(spec: BundleSpec): BundleSpec {
   const caps = spec.process?.capabilities;
   if (!caps?.ambient?.length) return spec;
   const ok = new Set((caps.permitted ?? []).filter((c) => (caps.inheritable ?? []).includes(c)));
