@@ -119,10 +119,10 @@ describe("bad input fails clearly and leaves nothing", () => {
     expectCleanFailure(env.ociRun("run", "-b", p, id), id, "executable file not found");
   });
 
-  test("terminal: true fails clearly until terminals land", async () => {
+  test("terminal: true without --console-socket on create fails like runc (nothing to give the pty to)", async () => {
     const b = await env.bundle("tty", { edit: (c) => (c.process.terminal = true) });
     const id = env.id("tty");
-    expectCleanFailure(env.ociRun("create", "-b", b, id), id, "terminal");
+    expectCleanFailure(env.ociRun("create", "-b", b, id), id, "cannot allocate tty if oci-run will detach without setting console socket");
   });
 
   test("the state root holds nothing after all of the above", () => {
