@@ -2,7 +2,7 @@
  * Mechanism: applying a CgroupPlan to cgroupfs. Synchronous on purpose: these
  * run on oci-run's fast path (kill, delete) where an event loop buys nothing.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync, existsSync } from "node:fs";
 import { parseCgroupLayout, parseProcCgroup, type CgroupLayout } from "./layout.ts";
 import type { CgroupPlan } from "./plan.ts";
 
@@ -48,14 +48,74 @@ export function createCgroup(plan: CgroupPlan): string[] {
     }
   }
   for (const d of plan.dirs) if (d.controllers.includes("cpuset")) inheritCpuset(d.path);
+  if (plan.version === "v2") for (const d of plan.dirs) enableControllersAbove(d.path);
   for (const l of plan.limits) {
     try {
       writeFileSync(l.file, l.value);
     } catch (e) {
-      throw new CgroupError(`write ${l.value} to ${l.file}: ${errCode(e) ?? String(e)}`, l.file, errCode(e));
+      const code = errCode(e);
+      const dir = l.file.slice(0, l.file.lastIndexOf("/"));
+      const parent = dir.slice(0, dir.lastIndexOf("/"));
+      // v2: a limit file exists only if the controller is enabled in the parent's subtree_control.
+      const why = code === "ENOENT" && plan.version === "v2" ? ` (is the ${controllerOf(l.file)} controller enabled in ${parent}/cgroup.subtree_control?)` : "";
+      throw new CgroupError(`write ${l.value} to ${l.file}: ${code ?? String(e)}${why}`, l.file, code);
     }
   }
   return created;
+}
+
+function controllerOf(file: string): string {
+  const base = file.slice(file.lastIndexOf("/") + 1);
+  return base.slice(0, base.indexOf("."));
+}
+
+/**
+ * cgroup v2: a cgroup has a controller's files (pids.max, memory.max, …)
+ * only when its parent lists the controller in cgroup.subtree_control. Like
+ * runc (fs2.CreateCgroupPath), enable every available controller in each
+ * ancestor, top-down from the mount's root to the leaf's parent, one at a
+ * time when the whole set is refused. Failures are tolerated (a delegated
+ * subtree may not offer everything); a limit that then cannot be written
+ * fails with its own error.
+ *
+ * Skipped: a non-root cgroup that has processes of its own (typically the
+ * runtime's own cgroup, for a relative cgroupsPath). The kernel refuses
+ * domain controllers there (EBUSY, no internal processes) but accepts the
+ * threaded ones (cpu, cpuset, pids) alone, and that makes it a thread root
+ * with processes: every domain cgroup below it then refuses new members with
+ * EOPNOTSUPP, so the container's init could not join its cgroup.
+ */
+function enableControllersAbove(leaf: string): void {
+  const chain: string[] = [];
+  for (let dir = leaf.slice(0, leaf.lastIndexOf("/")); dir !== "" && existsSync(`${dir}/cgroup.subtree_control`); dir = dir.slice(0, dir.lastIndexOf("/"))) {
+    chain.unshift(dir);
+  }
+  for (const dir of chain) {
+    let available: string[];
+    let enabled: Set<string>;
+    try {
+      // The root cgroup has no cgroup.type (and may mix processes and controllers).
+      const isRoot = !existsSync(`${dir}/cgroup.type`);
+      if (!isRoot && (readFileSync(`${dir}/cgroup.type`, "utf8").trim() !== "domain" || readFileSync(`${dir}/cgroup.procs`, "utf8") !== "")) continue;
+      available = readFileSync(`${dir}/cgroup.controllers`, "utf8").trim().split(/\s+/).filter(Boolean);
+      enabled = new Set(readFileSync(`${dir}/cgroup.subtree_control`, "utf8").trim().split(/\s+/).filter(Boolean));
+    } catch {
+      continue;
+    }
+    const missing = available.filter((c) => !enabled.has(c));
+    if (missing.length === 0) continue;
+    try {
+      writeFileSync(`${dir}/cgroup.subtree_control`, missing.map((c) => `+${c}`).join(" "));
+    } catch {
+      for (const c of missing) {
+        try {
+          writeFileSync(`${dir}/cgroup.subtree_control`, `+${c}`);
+        } catch {
+          // See above: tolerated here, reported by the limit write that needs it.
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -88,10 +148,36 @@ function readProcs(dir: string): number[] {
   return out;
 }
 
-/** Every pid in the container's cgroup (union over hierarchies), sorted. */
+/** The cgroup directories below `dir` (a container may make its own), deepest first. */
+function descendants(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if (errCode(e) === "ENOENT") return [];
+    throw new CgroupError(`read ${dir}: ${errCode(e) ?? String(e)}`, dir, errCode(e));
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const sub = `${dir}/${e.name}`;
+    out.push(...descendants(sub), sub);
+  }
+  return out;
+}
+
+/**
+ * Every pid in the container's cgroup (union over hierarchies), sorted.
+ * Includes the sub-cgroups: cgroup.procs lists only a cgroup's own members,
+ * and a container that was delegated its cgroup (v2, cgroupns) may move its
+ * processes further down, where a top-level read would miss them.
+ */
 export function listPids(plan: CgroupPlan): number[] {
   const all = new Set<number>();
-  for (const d of plan.dirs) for (const p of readProcs(d.path)) all.add(p);
+  for (const d of plan.dirs) {
+    for (const p of readProcs(d.path)) all.add(p);
+    for (const sub of descendants(d.path)) for (const p of readProcs(sub)) all.add(p);
+  }
   return [...all].sort((a, b) => a - b);
 }
 
@@ -190,25 +276,28 @@ export function killAll(plan: CgroupPlan, signal: number): number {
 }
 
 /**
- * Removes the container's directories (the leaves; parents created for an
- * absolute path are left, as runc does). Retries while exiting tasks linger
- * (rmdir gives EBUSY until the last one is reaped).
+ * Removes the container's directories (the leaves, and any sub-cgroups the
+ * container made in them, deepest first, like runc's RemovePath; parents
+ * created for an absolute path are left, as runc does). Retries while
+ * exiting tasks linger (rmdir gives EBUSY until the last one is gone).
  */
 export function destroyCgroup(plan: CgroupPlan, timeoutMs = 2000): void {
   const deadline = Date.now() + timeoutMs;
   for (const d of plan.dirs) {
-    for (;;) {
-      try {
-        rmdirSync(d.path);
-        break;
-      } catch (e) {
-        const code = errCode(e);
-        if (code === "ENOENT") break;
-        if (code === "EBUSY" && Date.now() < deadline) {
-          sleepMs(2);
-          continue;
+    for (const path of [...descendants(d.path), d.path]) {
+      for (;;) {
+        try {
+          rmdirSync(path);
+          break;
+        } catch (e) {
+          const code = errCode(e);
+          if (code === "ENOENT") break;
+          if (code === "EBUSY" && Date.now() < deadline) {
+            sleepMs(2);
+            continue;
+          }
+          throw new CgroupError(`rmdir ${path}: ${code ?? String(e)}`, path, code);
         }
-        throw new CgroupError(`rmdir ${d.path}: ${code ?? String(e)}`, d.path, code);
       }
     }
   }
