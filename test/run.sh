@@ -48,6 +48,15 @@ if [ -d test/v2 ] && ls test/v2/*.test.ts >/dev/null 2>&1; then
   phase cgroup-v2 bash "$repo/../shared/vm/run-in-vm.sh" --timeout 900 --share "$repo" --workdir "$repo" \
     --env OCI_TOOLS_BIN_DIR --env OCI_TOOLS_NATIVE_DIR -- "$bun" test --timeout 300000 test/v2
   count_bun "$logdir/cgroup-v2.log"
+  # The v2 tests skip themselves where /sys/fs/cgroup is not cgroup2: in the VM
+  # none may skip, and zero tests run (a VM that did not boot, a broken
+  # detection) is a failure, not a pass.
+  v2_pass=$(grep -Eo '^ *[0-9]+ pass$' "$logdir/cgroup-v2.log" | tail -1 | tr -dc 0-9)
+  v2_skip=$(grep -Eo '^ *[0-9]+ skip$' "$logdir/cgroup-v2.log" | tail -1 | tr -dc 0-9)
+  if [ "${v2_pass:-0}" -eq 0 ] || [ "${v2_skip:-0}" -ne 0 ]; then
+    echo "=== cgroup-v2: ${v2_pass:-0} tests passed and ${v2_skip:-0} skipped in the VM: the v2 suite did not really run"
+    phase_failures+=("cgroup-v2(not-run)")
+  fi
 fi
 phase leak-check "$bun" test/leak-check.ts
 
