@@ -283,6 +283,23 @@ describe("console", () => {
     }
   });
 
+  test("create mode: the console reader lets go once stage 0 exited after ready (the caller's process is not held until start)", async () => {
+    const fifo = scratch("exec.fifo");
+    expect(Bun.spawnSync(["mkfifo", "-m", "0622", fifo]).exitCode).toBe(0);
+    const base = basePlan(fs.rootfs, { args: ["/bin/sh", "-c", "exit 0"], stage0: "exit", preOps: [devpts], ops: [{ op: "console", rows: 0, cols: 0, mountConsole: true }] });
+    let master = -1;
+    const run = await runInit({ ...base, process: { ...base.process, execFifo: fifo } }, { stdio: ["ignore", "ignore", "ignore"], onConsole: (fd) => void (master = fd) });
+    try {
+      expect(run.ready).toBe(true);
+      expect(await run.exited).toBe(0);
+      expect(await Promise.race([run.closed.then(() => "closed"), Bun.sleep(2000).then(() => "still reading")])).toBe("closed");
+    } finally {
+      expect(readFileSync(fifo, "utf8")).toBe("0"); // start, so the init does not linger
+      if (run.pid) await gone(run.pid);
+      if (master >= 0) closeSync(master);
+    }
+  });
+
   test("a console op needs onConsole (refused before spawning); a throwing onConsole gets its fd closed", async () => {
     const plan = basePlan(fs.rootfs, { args: ["/bin/sh", "-c", "exit 0"], preOps: [devpts], ops: [{ op: "console", rows: 0, cols: 0, mountConsole: false }] });
     expect(runInit(plan, { stdio: ["ignore", "ignore", "ignore"] })).rejects.toThrow(/console op but no onConsole/);

@@ -125,15 +125,17 @@ export interface ReceivedMessage {
 /**
  * One recvmsg on a unix stream socket, on koffi's worker thread (the event
  * loop keeps running while it waits): resolves with the bytes and any fd
- * attached; an empty result means EOF. Works on non-blocking sockets (it
+ * attached; an empty result means EOF; undefined when `timeoutMs` (≥ 0)
+ * passed without data. Works on non-blocking sockets (it
  * polls first), so it can read the socket Bun made for a child's stdio.
  */
-export function recvMessage(socketFd: number, maxBytes = 65536): Promise<ReceivedMessage> {
+export function recvMessage(socketFd: number, maxBytes = 65536, timeoutMs = -1): Promise<ReceivedMessage | undefined> {
   const buf = new Uint8Array(maxBytes);
   const fd = new Int32Array([-1]);
   return new Promise((resolve, reject) => {
-    load().recvMsg.async(socketFd, buf, maxBytes, fd, -1, (err: unknown, r: number) => {
+    load().recvMsg.async(socketFd, buf, maxBytes, fd, timeoutMs, (err: unknown, r: number) => {
       if (err) return reject(err);
+      if (r === -11 /* EAGAIN */ && timeoutMs >= 0) return resolve(undefined);
       if (r < 0) return reject(new SysError("recvmsg", -r));
       resolve({ bytes: buf.slice(0, r), fd: fd[0] ?? -1 });
     });

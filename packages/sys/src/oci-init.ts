@@ -123,6 +123,8 @@ export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<In
     env: (opts.env ?? process.env) as Record<string, string>,
   });
   const exited = proc.exited.then(() => (proc.signalCode ? 128 + signalNumber(proc.signalCode) : (proc.exitCode ?? 1)));
+  let stage0Gone = false;
+  void exited.then(() => (stage0Gone = true));
   const sync = (proc.stdio as unknown as unknown[])[3] as number;
   const messages: InitMessage[] = [];
   const state: { pid?: number; ready: boolean; error?: InitErrorMessage } = { ready: false };
@@ -130,7 +132,10 @@ export async function runInit(plan: Plan, opts: RunInitOptions = {}): Promise<In
   const settled = new Promise<void>((r) => (settle = r));
   const closed = (async () => {
     await writeAll(sync, framed).catch(() => {}); // a dead init shows up as EOF below
-    const chunks = hasConsole ? await nativeChunks(sync) : streamChunks(sync);
+    // Stage 0 gone and stage 1 past ready/error: only an exec failure could still come, and the
+    // worker-thread wait must not keep the caller's process alive until the container starts.
+    const settledAndGone = () => stage0Gone && (state.ready || state.error !== undefined);
+    const chunks = hasConsole ? await nativeChunks(sync, settledAndGone) : streamChunks(sync);
     const decoder = new TextDecoder();
     let pending = "";
     let consoleFd = -1;
@@ -197,16 +202,24 @@ async function* streamChunks(sync: number): AsyncGenerator<Chunk> {
   }
 }
 
-/** The sync socket read with recvmsg through libocisys, keeping fds that ride on messages. */
-async function nativeChunks(sync: number): Promise<AsyncGenerator<Chunk>> {
+/**
+ * The sync socket read with recvmsg through libocisys, keeping fds that ride
+ * on messages. Waits in slices of 200 ms so it can give up once `done()`
+ * says nothing more is worth waiting for.
+ */
+async function nativeChunks(sync: number, done: () => boolean): Promise<AsyncGenerator<Chunk>> {
   const { recvMessage } = await import("./ffi.ts");
   return (async function* () {
     for (;;) {
-      let got: Chunk;
+      let got: Chunk | undefined;
       try {
-        got = await recvMessage(sync);
+        got = await recvMessage(sync, 65536, 200);
       } catch {
         return; // ECONNRESET and friends: the init is gone, same as EOF
+      }
+      if (!got) {
+        if (done()) return;
+        continue;
       }
       if (got.bytes.length === 0) {
         if (got.fd >= 0) closeQuietly(got.fd);

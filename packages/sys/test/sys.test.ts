@@ -146,7 +146,7 @@ describe.skipIf(!libBuilt)("recvMessage (the console path of runInit)", () => {
       const pending = sys.recvMessage(a);
       await Bun.sleep(60);
       sys.sendFd(b, file, '{"type":"console","name":"/dev/pts/3"}\n');
-      const got = await pending;
+      const got = (await pending)!;
       clearInterval(timer);
       expect(ticks).toBeGreaterThan(3); // the wait happened off the JS thread
       expect(new TextDecoder().decode(got.bytes)).toBe('{"type":"console","name":"/dev/pts/3"}\n');
@@ -155,8 +155,9 @@ describe.skipIf(!libBuilt)("recvMessage (the console path of runInit)", () => {
       readSync(got.fd, buf, 0, 6, 0);
       expect(buf.toString()).toBe("import");
       closeSync(got.fd);
+      expect(await sys.recvMessage(a, 100, 30)).toBeUndefined(); // a timed wait without data
       sys.closeFd(b);
-      const eof = await sys.recvMessage(a);
+      const eof = (await sys.recvMessage(a))!;
       expect(eof.bytes.length).toBe(0);
       expect(eof.fd).toBe(-1);
     } finally {
