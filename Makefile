@@ -25,11 +25,12 @@ native:
 # Each tool is compiled by Bun with bytecode into one self-contained executable
 # (see README "Development" for the measurements behind this choice); oci-init
 # and the native library ship beside them.
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 binaries: deps native
 	@mkdir -p $(BIN)
 	@for t in $(TOOLS); do \
 		$(BUN) build --compile --bytecode --splitting --format=esm --minify --sourcemap=none \
-			packages/$$t/src/bin.ts --outfile $(BIN)/oci-$$t >/dev/null || exit 1; \
+			--define OCI_TOOLS_COMMIT='"$(COMMIT)"' packages/$$t/src/bin.ts --outfile $(BIN)/oci-$$t >/dev/null || exit 1; \
 	done
 	cp native/build/oci-init native/build/libocisys.so $(BIN)/
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
