@@ -91,7 +91,11 @@ export interface InitRun {
   readonly exited: Promise<number>;
   /** Every message so far; later ones (an exec failure after ready) are appended until EOF. */
   readonly messages: InitMessage[];
-  /** Resolves at EOF of the sync channel (all init processes exec'd or exited). */
+  /**
+   * Resolves at EOF of the sync channel (all init processes exec'd or exited);
+   * for plans with a console op, also once stage 0 exited after ready/error
+   * (see README: the worker-thread reader must not hold a created container's caller).
+   */
   readonly closed: Promise<void>;
 }
 
