@@ -380,6 +380,19 @@ describe("failures", () => {
     expect(order(rec)).toEqual(["poststop-1", "poststop-2", "poststop-1", "poststop-2"]);
   }, 30_000);
 
+  test("SIGINT while a prestart hook runs: create waits for the hook, then rolls back (130) and runs nothing more", async () => {
+    const rec = join(env.dir, "intr-seen");
+    const hooks = { prestart: [{ path: recorder(rec, "prestart", "sleep 1\n") }], createRuntime: [{ path: recorder(rec, "createRuntime") }] };
+    const bundle = await env.bundle("intr", { edit: (c) => ((c.process.args = ["true"]), (c.hooks = hooks)) });
+    const id = env.id("intr");
+    const bg = env.ociRunBackground("create", "-b", bundle, id);
+    await waitFor("prestart to start", () => order(rec).length > 0);
+    bg.child.kill("SIGINT");
+    expect(await bg.done).toBe(130);
+    expect(order(rec)).toEqual(["prestart"]); // the list stops: createRuntime never ran
+    expectGone(id);
+  }, 30_000);
+
   test("a delete killed while poststop runs is finished by the next delete, which does not run the hooks again", async () => {
     const rec = join(env.dir, "retry-seen");
     const done = join(env.dir, "retry-done");

@@ -210,7 +210,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // prestart/createRuntime run while stage 1 waits at the sync op (hooks.ts); their failure aborts it.
     let hookFailure: string | undefined;
     const onSync = async (_point: string, { pid }: { readonly pid: number | undefined }) => {
-      const answer = await runCreateHooks(hooks!, record, pid ?? 0);
+      const answer = await runCreateHooks(hooks!, record, pid ?? 0, () => interrupted);
       if ("abort" in answer) hookFailure = answer.abort;
       return answer;
     };
@@ -225,6 +225,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     }
     crashPoint("init");
     // A hook's failure reads as the hook's own message (runc: "error running hook #0: …").
+    if (init.error && interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     if (init.error && hookFailure !== undefined) throw new ToolError(`create ${o.id}: ${hookFailure}`);
     if (init.error?.opName === "hook") throw new ToolError(`create ${o.id}: ${init.error.message}`);
     if (init.error) throw new ToolError(`create ${o.id}: ${describeInitError(init.error)}`);

@@ -120,13 +120,19 @@ export async function runCreateHooks(
   hooks: Hooks,
   rec: Pick<ContainerRecord, "ociVersion" | "id" | "bundle" | "annotations">,
   hostPid: number,
+  interrupted: () => string | undefined = () => undefined,
 ): Promise<SyncOutcome> {
-  const { runHooks, stateJson } = await import("@oci-tools/hook");
+  const { runHook, stateJson } = await import("@oci-tools/hook");
   const state = baseState(rec, hostPid);
   try {
     for (const name of ["prestart", "createRuntime"] as const) {
-      // runc chdirs into the bundle during create; these hooks run there.
-      if (nonEmpty(hooks[name])) await runHooks(name, hooks[name], state, { cwd: rec.bundle });
+      for (const [index, hook] of (hooks[name] ?? []).entries()) {
+        // An interrupt (SIGINT/SIGTERM to create) stops the lists between hooks; create then rolls back.
+        const signal = interrupted();
+        if (signal) return { abort: `interrupted by ${signal}` };
+        // runc chdirs into the bundle during create; these hooks run there. A list stops at its first failure.
+        await runHook(hook, state, { cwd: rec.bundle, name, index });
+      }
     }
   } catch (e) {
     return { abort: e instanceof Error ? e.message : String(e) };
