@@ -3,9 +3,10 @@
  * v2 (test/run.sh's "cgroup-v2" phase, /work/shared/vm/run-in-vm.sh); on a
  * host whose /sys/fs/cgroup is not cgroup2 every test skips itself.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statfsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, symlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { busyboxRootfs } from "../lib/bundle.ts";
 import { toolCommand } from "../lib/tools.ts";
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -43,6 +44,38 @@ export function stageBinaries(): void {
   process.env.OCI_TOOLS_NATIVE_DIR = to;
   staged = to;
   process.on("exit", () => rmSync(to, { recursive: true, force: true }));
+}
+
+let pristine: string | undefined;
+
+/**
+ * A busybox rootfs on the VM's tmpfs, made once per run: copying the repo's
+ * cached one (test/.cache, on 9p) costs ~20 s for its ~400 applet links, and
+ * hard links (bundle.ts's cp -al) cannot cross into /tmp. Here only the
+ * binary and /etc files cross 9p; the links are made locally.
+ */
+function pristineRootfs(): string {
+  if (pristine !== undefined) return pristine;
+  const cache = busyboxRootfs();
+  const dir = mkdtempSync("/tmp/cg2-rootfs-");
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const root = join(dir, "rootfs");
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "root", "run", "var"]) mkdirSync(join(root, d), { recursive: true, mode: 0o755 });
+  copyFileSync(join(cache, "bin", "busybox"), join(root, "bin", "busybox"));
+  spawnSync("chmod", ["755", join(root, "bin", "busybox"), root]);
+  for (const f of ["passwd", "group"]) copyFileSync(join(cache, "etc", f), join(root, "etc", f));
+  for (const applet of execFileSync(join(root, "bin", "busybox"), ["--list-full"], { encoding: "utf8" }).split("\n").filter(Boolean)) {
+    if (applet === "bin/busybox") continue;
+    mkdirSync(dirname(join(root, applet)), { recursive: true });
+    symlinkSync("/bin/busybox", join(root, applet));
+  }
+  pristine = root;
+  return root;
+}
+
+/** Puts a fresh (writable, real) copy of the busybox rootfs at `dest`. */
+export function copyRootfs(dest: string): void {
+  execFileSync("cp", ["-a", pristineRootfs(), dest]);
 }
 
 export interface Result {

@@ -7,14 +7,13 @@
  * is left behind.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxRootfs } from "../lib/bundle.ts";
 import { TestEnv } from "../lib/container.ts";
 import { toolCommand } from "../lib/tools.ts";
 import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
-import { CGROUP_ROOT, alive, onV2, procsOf, read, stageBinaries, waitFor } from "./lib.ts";
+import { CGROUP_ROOT, alive, copyRootfs, onV2, procsOf, read, stageBinaries, waitFor } from "./lib.ts";
 
 let env: TestEnv | undefined;
 let before: Leak[] = [];
@@ -28,20 +27,23 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  // Normally a no-op: the last test cleans up and checks; this is for a failed run.
   if (!env) return;
   env.cleanup();
   for (const p of parents.reverse()) spawnSync("rmdir", [p]);
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
 });
 
 /**
  * A bundle whose container runs `script` with a cgroup namespace and a
- * writable rootfs (the script leaves what it saw in files there). The rootfs
- * is a real copy: the VM's /tmp is a tmpfs, so hard links into the repo's
- * cache (bundle.ts does cp -al) would cross filesystems.
+ * writable rootfs (the script leaves what it saw in files there), a real
+ * copy of a busybox rootfs on the VM's tmpfs (see copyRootfs).
  */
-async function bundle(name: string, script: string, linux: Record<string, unknown> = {}): Promise<{ dir: string; rootfs: string }> {
+async function bundle(
+  name: string,
+  script: string,
+  linux: Record<string, unknown> = {},
+  edit: (c: Record<string, any>) => void = () => {},
+): Promise<{ dir: string; rootfs: string }> {
   const dir = await env!.bundle(name, {
     noRootfs: true,
     edit: (c) => {
@@ -49,11 +51,11 @@ async function bundle(name: string, script: string, linux: Record<string, unknow
       c.root.readonly = false;
       c.linux.namespaces.push({ type: "cgroup" });
       Object.assign(c.linux, linux);
+      edit(c);
     },
   });
   const rootfs = join(dir, "rootfs");
-  execFileSync("cp", ["-a", busyboxRootfs(), rootfs]);
-  execFileSync("chmod", ["755", rootfs]);
+  copyRootfs(rootfs);
   return { dir, rootfs };
 }
 
@@ -155,22 +157,29 @@ describe.skipIf(!onV2)("oci-run on cgroup v2", () => {
     expect(d.stderr).toBe("");
     expect(d.code).toBe(0);
     expect(existsSync(cg)).toBe(false);
-    expect(existsSync(top)).toBe(true); // parents stay, as with runc (removed in afterAll)
+    expect(existsSync(top)).toBe(true); // parents stay, as with runc (removed by the last test)
   });
 
-  test("relative cgroupsPath hangs off the runtime's own cgroup", async () => {
+  test("relative cgroupsPath hangs off the runtime's own cgroup; delete removes the container's own sub-cgroups", async () => {
     const id = env!.id("rel");
     const own = `${CGROUP_ROOT}/${id}-own`;
     mkdirSync(own);
     parents.push(own, `${own}/${id}-rel`);
-    const { dir: b, rootfs } = await bundle("rel", `${SEES}; touch /ready; exec sleep 1000`, { cgroupsPath: `${id}-rel/ctr` });
-    // Start oci-run from inside <root>/<id>-own (the way a shell in a session scope would).
+    // A writable cgroup2 mount: the container (root of its cgroup namespace,
+    // delegated by nsdelegate) makes a sub-cgroup and moves its init there,
+    // as systemd in a container does.
+    const script = `${SEES}; mkdir /sys/fs/cgroup/sub && echo 1 > /sys/fs/cgroup/sub/cgroup.procs && cat /proc/self/cgroup > /seen-sub; touch /ready; exec sleep 1000`;
+    const { dir: b, rootfs } = await bundle("rel", script, { cgroupsPath: `${id}-rel/ctr` }, (c) => {
+      const m = c.mounts.find((x: { destination: string }) => x.destination === "/sys/fs/cgroup");
+      m.options = m.options.filter((o: string) => o !== "ro");
+    });
+    // create from inside <root>/<id>-own (the way a shell in a session scope would).
     const [cmd, ...pre] = toolCommand("oci-run");
     const out = join(env!.dir, "rel.out");
     const fd = openSync(out, "w");
     let code: number | null;
     try {
-      code = spawnSync("sh", ["-c", `echo $$ > ${own}/cgroup.procs && exec "$@"`, "sh", cmd!, ...pre, "--root", env!.root, "run", "--detach", "--bundle", b, id], {
+      code = spawnSync("sh", ["-c", `echo $$ > ${own}/cgroup.procs && exec "$@"`, "sh", cmd!, ...pre, "--root", env!.root, "create", "--bundle", b, id], {
         stdio: ["ignore", fd, fd],
         timeout: 120_000,
       }).status;
@@ -183,16 +192,28 @@ describe.skipIf(!onV2)("oci-run on cgroup v2", () => {
     const { pid } = stateOf(id);
     const path = `/${id}-own/${id}-rel/ctr`;
     expect(read(`/proc/${pid}/cgroup`)).toBe(`0::${path}\n`);
+    await waitFor(() => procsOf(own).length === 0, 10_000, "oci-run to leave its own cgroup"); // it exited
+
+    expect(env!.ociRun("start", id).code).toBe(0);
     await ready(rootfs);
     expect(read(join(rootfs, "seen-cgroup"))).toBe("0::/\n");
-    expect(procsOf(own)).toEqual([]); // oci-run itself is gone
+    expect(read(join(rootfs, "seen-sub"))).toBe("0::/sub\n");
+    expect(read(`/proc/${pid}/cgroup`)).toBe(`0::${path}/sub\n`);
+    expect(procsOf(`${CGROUP_ROOT}${path}`)).toEqual([]); // the top of the container's cgroup is empty now
 
     const killed = env!.ociRun("kill", "--all", id, "KILL");
+    expect(killed.stderr).toBe("");
     expect(killed.code).toBe(0);
     await waitFor(() => stateOf(id).status === "stopped", 30_000, "the container to stop");
     const d = env!.ociRun("delete", id);
     expect(d.stderr).toBe("");
     expect(d.code).toBe(0);
     expect(existsSync(`${CGROUP_ROOT}${path}`)).toBe(false);
+  });
+
+  test("nothing left behind", () => {
+    env!.cleanup();
+    for (const p of parents.splice(0).reverse()) spawnSync("rmdir", [p]);
+    expect(formatLeaks(newLeaks(before, env!.markers))).toBe("");
   });
 });
