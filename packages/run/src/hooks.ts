@@ -20,7 +20,7 @@
 import { readFileSync, writeSync } from "node:fs";
 import type { Hook, Hooks } from "@oci-tools/spec";
 import type { Op, Plan } from "@oci-tools/plan";
-import type { HookName, State } from "@oci-tools/hook";
+import type { State } from "@oci-tools/hook";
 import type { ContainerRecord } from "./state.ts";
 
 type HookOp = Extract<Op, { op: "hook" }>;
@@ -179,7 +179,6 @@ export async function runPoststop(rec: Pick<ContainerRecord, "ociVersion" | "id"
   }
 }
 
-export type { HookName };
 
 /**
  * The warning sink for a command: plain "oci-run: warning: …" on stderr; with
