@@ -119,6 +119,27 @@ describe.skipIf(!onV2)("oci-cgroup on cgroup v2", () => {
     expect(cg("delete", ...sel).code).toBe(0);
   });
 
+  test("a limit that cannot apply fails with the reason and leaves no directory behind", () => {
+    // oci-cgroup run from a populated (non-root) cgroup, relative path: the
+    // kernel keeps controllers out of a cgroup with processes, so pids.max
+    // cannot exist below it.
+    const own = `${CGROUP_ROOT}/${tag}-busy`;
+    mkdirSync(own);
+    parents.push(own);
+    const bundle = join(scratch, "nolimit");
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, "config.json"), JSON.stringify({ linux: { cgroupsPath: "made/leaf", resources: { pids: { limit: 9 } } } }));
+    const [cmd, ...pre] = toolCommand("oci-cgroup");
+    const r = spawnSync("sh", ["-c", `echo $$ > ${own}/cgroup.procs && exec "$@"`, "sh", cmd!, ...pre, "create", "--bundle", bundle], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `oci-cgroup: write 9 to ${own}/made/leaf/pids.max: EACCES (no such file: the pids controller is not enabled in ${own}/cgroup.subtree_control, and cannot be: that cgroup has processes of its own)\n`,
+    );
+    expect(existsSync(`${own}/made`)).toBe(false);
+    // Not even a threaded controller alone: that would make it a thread root and lock its children out.
+    expect(read(`${own}/cgroup.subtree_control`).trim()).toBe("");
+  });
+
   test("exec runs the command in the cgroup: /proc/self/cgroup is 0::<path>", () => {
     const sel = ["--id", `${tag}-e`];
     made.push(sel);

@@ -36,17 +36,44 @@ export function detectLayout(): CgroupLayout {
   return parseCgroupLayout(readFileSync("/proc/self/mountinfo", "utf8"));
 }
 
-/** mkdir -p every directory, then write the limits. Returns the dirs that did not exist before (for rollback). */
+/**
+ * mkdir -p every directory, then write the limits. Returns the dirs that did
+ * not exist before (for rollback). If a step fails, the directories it made
+ * (parents included) are removed again before the error is thrown.
+ */
 export function createCgroup(plan: CgroupPlan): string[] {
   const created: string[] = [];
-  for (const d of plan.dirs) {
-    try {
-      const first = mkdirSync(d.path, { recursive: true, mode: 0o755 });
-      if (first !== undefined) created.push(d.path);
-    } catch (e) {
-      throw new CgroupError(`mkdir ${d.path}: ${errCode(e) ?? String(e)}`, d.path, errCode(e));
+  /** Per directory made: the leaf and the topmost directory mkdir -p had to create. */
+  const made: { leaf: string; top: string }[] = [];
+  try {
+    for (const d of plan.dirs) {
+      try {
+        const top = mkdirSync(d.path, { recursive: true, mode: 0o755 });
+        if (top !== undefined) {
+          created.push(d.path);
+          made.push({ leaf: d.path, top });
+        }
+      } catch (e) {
+        throw new CgroupError(`mkdir ${d.path}: ${errCode(e) ?? String(e)}`, d.path, errCode(e));
+      }
     }
+    applyLimits(plan);
+  } catch (e) {
+    for (const { leaf, top } of made.reverse()) {
+      for (let dir = leaf; dir.length >= top.length; dir = dir.slice(0, dir.lastIndexOf("/"))) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          break; // best effort: delete/--force still finds the leaf from the plan
+        }
+      }
+    }
+    throw e;
   }
+  return created;
+}
+
+function applyLimits(plan: CgroupPlan): void {
   for (const d of plan.dirs) if (d.controllers.includes("cpuset")) inheritCpuset(d.path);
   if (plan.version === "v2") for (const d of plan.dirs) enableControllersAbove(d.path);
   for (const l of plan.limits) {
@@ -54,19 +81,32 @@ export function createCgroup(plan: CgroupPlan): string[] {
       writeFileSync(l.file, l.value);
     } catch (e) {
       const code = errCode(e);
-      const dir = l.file.slice(0, l.file.lastIndexOf("/"));
-      const parent = dir.slice(0, dir.lastIndexOf("/"));
-      // v2: a limit file exists only if the controller is enabled in the parent's subtree_control.
-      const why = code === "ENOENT" && plan.version === "v2" ? ` (is the ${controllerOf(l.file)} controller enabled in ${parent}/cgroup.subtree_control?)` : "";
+      // v2: a limit file exists only if the controller is enabled in the parent's
+      // subtree_control; writing a missing one fails with EACCES (cgroupfs cannot create files).
+      const why = plan.version === "v2" && !existsSync(l.file) ? ` (${whyNoController(l.file)})` : "";
       throw new CgroupError(`write ${l.value} to ${l.file}: ${code ?? String(e)}${why}`, l.file, code);
     }
   }
-  return created;
 }
 
-function controllerOf(file: string): string {
+/** Names the ancestor that offers a limit file's controller but does not pass it down, and why if we know. */
+function whyNoController(file: string): string {
   const base = file.slice(file.lastIndexOf("/") + 1);
-  return base.slice(0, base.indexOf("."));
+  const ctrl = base.slice(0, base.indexOf("."));
+  const words = (f: string) => {
+    try {
+      return readFileSync(f, "utf8").trim().split(/\s+/);
+    } catch {
+      return [];
+    }
+  };
+  let dir = file.slice(0, file.lastIndexOf("/"));
+  while ((dir = dir.slice(0, dir.lastIndexOf("/"))) !== "" && existsSync(`${dir}/cgroup.subtree_control`)) {
+    if (!words(`${dir}/cgroup.controllers`).includes(ctrl)) continue;
+    const busy = existsSync(`${dir}/cgroup.type`) && words(`${dir}/cgroup.procs`).some((w) => w !== "");
+    return `no such file: the ${ctrl} controller is not enabled in ${dir}/cgroup.subtree_control${busy ? ", and cannot be: that cgroup has processes of its own" : ""}`;
+  }
+  return `no such file: the ${ctrl} controller is not available here`;
 }
 
 /**
