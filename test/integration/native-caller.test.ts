@@ -469,7 +469,7 @@ describe("exec into a running container", () => {
         onSync: async (_point, info) => {
           joinerNsPid = nsPid(info.pid!);
           // … and a process of the container (root in its user namespace, every capability there) tries to reach it.
-          const script = `ls /proc/1/fd && echo control-ok; ls /proc/${joinerNsPid}/fd 2>&1; cat /proc/${joinerNsPid}/mem 2>&1 | head -c 100; echo; ls -l /proc/${joinerNsPid}/cwd 2>&1`;
+          const script = `ls /proc/1/fd && echo control-ok; ls /proc/${joinerNsPid}/fd 2>&1; cat /proc/${joinerNsPid}/mem 2>&1 | head -c 100; echo; ls -l /proc/${joinerNsPid}/cwd 2>&1; ls -l /proc/${joinerNsPid}/exe 2>&1; ls /proc/${joinerNsPid}/root/ 2>&1`;
           attack = await runPlan(joinPlan(target.pid!, ["sh", "-c", script], [rootIdentity]));
           return {};
         },
@@ -485,6 +485,8 @@ describe("exec into a running container", () => {
       // fd and mem are also closed by DAC here (the joiner's uid is unmapped); the cwd link is guarded by
       // the ptrace check alone, and is readable ("-> /") when oci-init stays dumpable: this line fails then.
       expect(out).toMatch(new RegExp(`/proc/${joinerNsPid}/cwd: cannot read link: Permission denied`));
+      expect(out).toMatch(new RegExp(`/proc/${joinerNsPid}/exe: cannot read link: Permission denied`)); // the runtime's binary
+      expect(out).toMatch(new RegExp(`ls: /proc/${joinerNsPid}/root/: Permission denied`));
     } finally {
       target.proc.kill(9);
       await target.exited;
