@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TestEnv } from "../lib/container.ts";
 import { toolCommand } from "../lib/tools.ts";
@@ -130,7 +130,7 @@ describe.skipIf(!onV2)("oci-run on cgroup v2", () => {
     expect(existsSync(join(env!.root, id))).toBe(false);
   });
 
-  test("absolute cgroupsPath: nested under new parents, pids limit enforced", async () => {
+  test("absolute cgroupsPath: nested under new parents, pids limit enforced; paused, then delete --force", async () => {
     const id = env!.id("abs");
     const top = `${CGROUP_ROOT}/${id}-top`;
     parents.push(top);
@@ -153,6 +153,10 @@ describe.skipIf(!onV2)("oci-run on cgroup v2", () => {
     expect(Number(/^max (\d+)$/m.exec(read(`${cg}/pids.events`))?.[1])).toBeGreaterThan(0);
     expect(procsOf(cg).length).toBeLessThanOrEqual(4);
 
+    // Paused (frozen through cgroup.freeze): state says so, and delete --force still empties it.
+    writeFileSync(`${cg}/cgroup.freeze`, "1");
+    await waitFor(() => /^frozen 1$/m.test(read(`${cg}/cgroup.events`)), 30_000, "frozen 1");
+    expect(stateOf(id).status).toBe("paused");
     const d = env!.ociRun("delete", "--force", id);
     expect(d.stderr).toBe("");
     expect(d.code).toBe(0);
