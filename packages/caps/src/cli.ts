@@ -6,7 +6,7 @@
  */
 import type { CommandDef, ToolDef } from "@oci-tools/cli";
 import { composePlan, type Op, type PlanFragment } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "./cli-io.ts";
+import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { hostLsm } from "./host.ts";
 import { capabilityNames } from "./names.ts";
 import { planProcess } from "./plan.ts";

@@ -8,7 +8,7 @@
  */
 import type { CommandDef, ParsedArgs, ToolDef } from "@oci-tools/cli";
 import { composePlan, type NamespacePlan, type Op } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "./cli-io.ts";
+import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { flagNames } from "./flags.ts";
 import { hostFacts } from "./host.ts";
 import { planRootfs, type RootfsPlan } from "./plan.ts";

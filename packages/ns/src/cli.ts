@@ -5,7 +5,7 @@
  */
 import type { CommandDef, ToolDef } from "@oci-tools/cli";
 import { CLONE_FLAGS, composePlan, type NamespacePlan } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "./cli-io.ts";
+import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { planNamespaces, type NamespaceOptions } from "./plan.ts";
 
 function options(): NamespaceOptions {

@@ -1,8 +1,8 @@
 /**
  * What the oci-ns, oci-mount and oci-caps commands share in shape: reading
  * the spec from --bundle/--config/stdin and running a partial Plan through
- * native oci-init in the foreground. (Each package keeps its own copy of
- * these few lines so no planner depends on another.)
+ * native oci-init in the foreground. The planners themselves stay
+ * independent of each other; only their command-line fronts use this.
  */
 import { dirname, resolve } from "node:path";
 import { ToolError, UsageError, type FlagDef, type ParsedArgs } from "@oci-tools/cli";
