@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -75,13 +77,16 @@ static void hand_over_fds(uint32_t preserve) {
 }
 
 /* The process starts with default dispositions and nothing blocked: an
- * ignored signal would otherwise survive execve (whatever our caller ignored). */
-static void reset_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
+ * ignored signal would otherwise survive execve (whatever our caller ignored).
+ * The raw rt_sigaction is used because glibc's sigaction() refuses the two
+ * signals it reserves for itself (32 and 33), and a caller that ignored one of
+ * them (a Go or Bun parent can) would pass that on to the container. */
+void reset_signals(void) {
+  struct { void (*handler)(int); unsigned long flags; void (*restorer)(void); uint64_t mask; } dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
+    if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

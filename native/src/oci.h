@@ -63,6 +63,8 @@ int ops_caller(struct init_ctx *c, const struct op *o);  /* sync, hook (ops_hook
 int run_hook(struct init_ctx *c, const struct op *o);
 int op_console(struct init_ctx *c, const struct op *o);  /* ops_console.c */
 int console_attach(int slave);
+/* exec.c: default dispositions for every signal and an empty mask (before any execve). */
+void reset_signals(void);
 
 /* ── exec (exec.c) ── */
 /* Resolves args[0] (PATH lookup in the plan's env); fills path. Sets g_err on failure. */

@@ -166,14 +166,7 @@ static _Noreturn void hook_child(const struct op *o, mode_t mask, int in, int ou
   setsid(); /* own session and process group: a timeout kills whatever the hook started */
   umask(mask);
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  reset_signals();
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); /* the hook gets stdio only (report is close-on-exec) */
   char *fallback[2] = {o->s1, NULL};
   execve(o->s1, o->nargv ? o->argv : fallback, o->envp);
@@ -227,6 +220,8 @@ int run_hook(struct init_ctx *c, const struct op *o) {
         if (in >= 0) close(in), in = -1;
       }
     }
+    /* Both pipes already at EOF: no output can still come, skip the grace wait. */
+    if (exited && out.fd < 0 && err.fd < 0) break;
     long long now = now_ms();
     if (exited && now >= grace_end) break;
     if (!exited && deadline >= 0 && now >= deadline) { /* SIGKILL the process group, then the hook itself */
