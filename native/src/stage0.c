@@ -179,8 +179,18 @@ static _Noreturn void wait_child(pid_t child) {
 
 _Noreturn void stage0(struct plan *p, int sync_fd) {
   int fifo_fd = -1;
-  if (p->exec_fifo) { /* a host path: opened before any namespace join can change what it means */
-    fifo_fd = open(p->exec_fifo, O_PATH | O_CLOEXEC);
+  if (p->exec_fifo) { /* a host path: made and opened before any namespace join can change what it means */
+    /* Made here because Node and Bun have no mkfifo (oci-run would have to
+     * spawn mkfifo(1)); one that exists already is used as it is. O_NOFOLLOW:
+     * the caller's state directory is ours, a symlink there is not. */
+    if (mkfifo(p->exec_fifo, 0622) == 0) chmod(p->exec_fifo, 0622); /* 0622 whatever our umask */
+    else if (errno != EEXIST) {
+      fail_errno(errno, "mkfifo exec fifo %s", p->exec_fifo);
+      die(sync_fd, "exec-fifo");
+    }
+    fifo_fd = open(p->exec_fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st; /* with O_PATH, O_NOFOLLOW opens a symlink itself: insist on a fifo */
+    if (fifo_fd >= 0 && (fstat(fifo_fd, &st) < 0 || !S_ISFIFO(st.st_mode))) close(fifo_fd), fifo_fd = -1, errno = ELOOP;
     if (fifo_fd < 0) {
       fail_errno(errno, "open exec fifo %s", p->exec_fifo);
       die(sync_fd, "exec-fifo");

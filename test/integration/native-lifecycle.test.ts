@@ -3,7 +3,7 @@
  * memory of a waiting init, failure paths, and the decoder's refusals.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readlinkSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { makeRootfs, type TestRootfs } from "../lib/rootfs.ts";
 import { sh } from "../lib/oci-init.ts";
@@ -78,10 +78,26 @@ describe("create mode (stage0 exit + exec fifo)", () => {
     expect(await gone(run.pid!)).toBe(true);
   });
 
-  test("a missing exec fifo fails before any op", async () => {
+  test("stage 0 makes a missing exec fifo (mode 0622); one in a missing directory fails before any op", async () => {
     const plan = sh(fs.rootfs, "true", { stage0: "exit" });
-    const run = await runInit({ ...plan, process: { ...plan.process, execFifo: join(fs.dir, "no-fifo") } }, { stdio: ["ignore", "ignore", "ignore"] });
+    const made = join(fs.dir, `made-${++fifoCounter}.fifo`);
+    const ok = await runInit({ ...plan, process: { ...plan.process, execFifo: made } }, { stdio: ["ignore", "ignore", "ignore"] });
+    expect(ok.ready).toBe(true);
+    const st = statSync(made);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o622);
+    process.kill(ok.pid!, "SIGKILL");
+    expect(await ok.exited).toBe(0);
+    const run = await runInit({ ...plan, process: { ...plan.process, execFifo: join(fs.dir, "no-dir", "exec.fifo") } }, { stdio: ["ignore", "ignore", "ignore"] });
     expect(run.error).toMatchObject({ op: -1, opName: "exec-fifo", errno: "ENOENT" });
+    expect(await run.exited).toBe(1);
+  });
+  test("a symlink where the exec fifo goes is refused", async () => {
+    const plan = sh(fs.rootfs, "true", { stage0: "exit" });
+    const link = join(fs.dir, `link-${++fifoCounter}.fifo`);
+    symlinkSync(mkfifo(), link);
+    const run = await runInit({ ...plan, process: { ...plan.process, execFifo: link } }, { stdio: ["ignore", "ignore", "ignore"] });
+    expect(run.error).toMatchObject({ op: -1, opName: "exec-fifo", errno: "ELOOP" });
     expect(await run.exited).toBe(1);
   });
 });

@@ -49,7 +49,7 @@ function expectGone(id: string) {
   expect(containerProcesses(id)).toEqual([]);
 }
 
-const POINTS = ["dir", "lock", "record", "cgroup", "fifo", "init", "created"] as const;
+const POINTS = ["dir", "lock", "record", "cgroup", "init", "created"] as const;
 
 describe("SIGKILL during create, then delete --force", () => {
   for (const point of POINTS) {

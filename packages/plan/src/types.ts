@@ -228,7 +228,8 @@ export interface ProcessPlan {
   /** Fds above 2 that stay open across execve (3..3+preserveFds-1). */
   readonly preserveFds: number;
   /**
-   * Absolute host path of the exec fifo (oci-run create). Stage 0 opens it
+   * Absolute host path of the exec fifo (oci-run create). Stage 0 makes it
+   * (mkfifo 0622; an existing fifo is used, a symlink refused) and opens it
    * O_PATH before any namespace join (it is a host path); after the last op,
    * stage 1 opens it for writing through /proc/self/fd (blocking until
    * `start` reads) and writes one byte. See native/PLAN-FORMAT.md.

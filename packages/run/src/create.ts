@@ -11,10 +11,9 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync, constants as C } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { cgroupProcsFiles, createCgroup, detectHost, planCgroup } from "@oci-tools/cgroup";
+import { cgroupProcsFiles, createCgroup, detectHost, planCgroup, warmAttachLock } from "@oci-tools/cgroup";
 import { ToolError } from "@oci-tools/cli";
 import { errors } from "./errors.ts";
-import { makeFifo } from "./fifo.ts";
 import type { InitErrorMessage, InitRun } from "@oci-tools/sys";
 import type { ConsoleHandle } from "./console-socket.ts";
 import { acquireLock, type Lock } from "./lock.ts";
@@ -85,6 +84,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   const dir = store.dir(o.id); // validates the id before anything touches the disk
   const bundle = resolve(o.bundle);
   if (store.exists(o.id)) throw errors.alreadyExists(o.id);
+  const host = detectHost();
+  // The kernel's cgroup attach lock needs a grace period on first use: start it now, in the background.
+  void warmAttachLock(host.layout, host.own);
 
   const spec = await loadBundleSpec(bundle, o.id);
   const hooks = hasHooks(spec.hooks) ? spec.hooks : undefined;
@@ -97,7 +99,6 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   }
   if (!rootStat.isDirectory()) throw new ToolError(`create ${o.id}: rootfs ${rootfs}: not a directory`);
 
-  const host = detectHost();
   const cgroup = planCgroup({
     layout: host.layout,
     own: host.own,
@@ -185,12 +186,6 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   }
   dirMade = true;
   crashPoint("dir");
-  // mkfifo(1) runs while we take the lock, record and make the cgroup.
-  const fifoMade = makeFifo(fifo);
-  const fifoSettled = fifoMade.then(
-    () => {},
-    () => {},
-  ); // awaited before a rollback, so mkfifo cannot recreate anything after it
   lock = acquireLock(`${dir}/${LOCK_FILE}`, `create ${o.id}`);
   crashPoint("lock");
 
@@ -203,8 +198,6 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     createCgroup(cgroup);
     crashPoint("cgroup");
-    await fifoMade;
-    crashPoint("fifo");
     const { runInit } = await import("@oci-tools/sys");
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     // prestart/createRuntime run while stage 1 waits at the sync op (hooks.ts); their failure aborts it.
@@ -242,7 +235,6 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     return { record, init, console: tty };
   } catch (e) {
     tty?.close();
-    await fifoSettled;
     rollback();
     // runc runs poststop when a create it started fails (runtime-spec: a failed prestart continues at delete).
     if (dirMade && record.hooks?.poststop) await runPoststop(record, o.warn ?? stderrWarn, bundle);

@@ -1,22 +1,11 @@
 /**
- * The exec fifo: create blocks the init on it, start releases it by reading
- * one byte. Reading must not hang if the init died, so the fifo is opened
+ * The exec fifo (made by oci-init's stage 0): create blocks the init on it,
+ * start releases it by reading one byte. Reading must not hang if the init died, so the fifo is opened
  * non-blocking (a reader may open a fifo with no writer yet) and polled while
  * the init is checked for liveness.
  */
 import { closeSync, openSync, readSync, unlinkSync, constants as C } from "node:fs";
 import { ToolError } from "@oci-tools/cli";
-
-/**
- * mkfifo(3) is missing from Node and Bun (and packages/sys has no binding);
- * mkfifo(1) costs one fork+exec (≈1 ms measured), so it runs in the
- * background while create does other work.
- */
-export async function makeFifo(path: string, mode = 0o622): Promise<void> {
-  const p = Bun.spawn(["mkfifo", "-m", mode.toString(8), path], { stdio: ["ignore", "ignore", "pipe"] });
-  const status = await p.exited;
-  if (status !== 0) throw new Error(`mkfifo ${path}: ${(await new Response(p.stderr).text()).trim() || `exit ${status}`}`);
-}
 
 export function releaseFifo(path: string, stillAlive: () => boolean, what: string, timeoutMs = 10_000): void {
   let fd: number;
