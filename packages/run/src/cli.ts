@@ -32,7 +32,7 @@ const createFlags: FlagDef[] = [
 
 const idArg = { name: "id", describe: "container id", required: true } as const;
 
-async function runCreate(a: Parameters<CommandDef["run"]>[0], stage0: "exit" | "wait") {
+async function runCreate(a: Parameters<CommandDef["run"]>[0], stage0: "exit" | "wait", startAtOnce = false) {
   const { createContainer } = await import("./create.ts");
   return (g: import("./context.ts").Globals) =>
     createContainer(g.store, {
@@ -45,6 +45,7 @@ async function runCreate(a: Parameters<CommandDef["run"]>[0], stage0: "exit" | "
       preserveFds: a.number("preserve-fds") ?? 0,
       systemdCgroup: g.systemdCgroup,
       stage0,
+      startAtOnce,
       warn: warner(g),
     });
 }
@@ -80,7 +81,7 @@ const commands: CommandDef[] = [
     run: (a, io) =>
       guarded(a, io, async (g) => {
         const { runContainer } = await import("./run.ts");
-        return runContainer(g, await runCreate(a, a.bool("detach") ? "exit" : "wait"), {
+        return runContainer(g, await runCreate(a, a.bool("detach") ? "exit" : "wait", true), {
           id: a.positional("id")!,
           detach: a.bool("detach"),
           keep: a.bool("keep"),

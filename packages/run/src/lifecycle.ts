@@ -80,18 +80,21 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
       throw new ToolError(`cannot start container ${id}: it is ${status}, not created`);
     }
     releaseFifo(`${dir}/${EXEC_FIFO}`, () => isSameLiveProcess(rec.pid, rec.pidStartTime), `start ${id}`);
-    if (rec.hooks?.poststart) {
-      try {
-        await runPoststart(rec);
-      } catch (e) {
-        // runc kills the container when a poststart hook fails; delete (with its poststop hooks) stays the caller's.
-        if (rec.cgroup) killAll(rec.cgroup, 9);
-        else if (isSameLiveProcess(rec.pid, rec.pidStartTime)) process.kill(rec.pid, 9);
-        throw new ToolError(`start ${id}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    await afterStart(rec, id);
   } finally {
     lock.release();
+  }
+}
+
+/** Once the process runs: poststart hooks; runc kills the container when one fails (delete, with its poststop hooks, stays the caller's). */
+export async function afterStart(rec: ContainerRecord, id: string): Promise<void> {
+  if (!rec.hooks?.poststart) return;
+  try {
+    await runPoststart(rec);
+  } catch (e) {
+    if (rec.cgroup) killAll(rec.cgroup, 9);
+    else if (isSameLiveProcess(rec.pid, rec.pidStartTime)) process.kill(rec.pid, 9);
+    throw new ToolError(`start ${id}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

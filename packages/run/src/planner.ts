@@ -20,7 +20,8 @@ export interface PlanContext {
   readonly rootfs: string;
   readonly stage0: "exit" | "wait";
   readonly cgroupProcs: readonly string[];
-  readonly execFifo: string;
+  /** Absent: no exec fifo, the process starts as soon as it is ready (`run`). */
+  readonly execFifo: string | undefined;
   readonly noPivot: boolean;
   readonly noNewKeyring: boolean;
   readonly preserveFds: number;
@@ -92,7 +93,7 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
       stage0: ctx.stage0,
       cgroupProcs: ctx.cgroupProcs,
       fragments: [{ namespaces }, rootfs, processFragment],
-      process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, execFifo: ctx.execFifo },
+      process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, ...(ctx.execFifo === undefined ? {} : { execFifo: ctx.execFifo }) },
     });
     // Hooks: a sync op + createContainer hook ops before pivot_root, startContainer hooks in process.startHooks.
     const hooked = placeHookOps(plan, spec.hooks, proc.env ?? []);

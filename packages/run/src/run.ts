@@ -1,5 +1,6 @@
 /**
- * `run`: create + start, then (foreground) wait for the container and exit
+ * `run`: create (with no exec fifo: the process starts once ready) and the
+ * poststart hooks, then (foreground) wait for the container and exit
  * with its status. oci-init runs with stage0 "wait", so it stays our child
  * and exits with the container's status (128+N when killed by signal N):
  * Node/Bun cannot wait for a process that is not their child, and this keeps
@@ -9,7 +10,7 @@
 import type { Globals } from "./context.ts";
 import type { Created } from "./create.ts";
 import { warner } from "./hooks.ts";
-import { destroyWithHooks, startContainer } from "./lifecycle.ts";
+import { afterStart, destroyWithHooks } from "./lifecycle.ts";
 import { isSameLiveProcess } from "./proc.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM"] as const;
@@ -37,7 +38,8 @@ export async function runContainer(
   if (!o.detach) for (const s of forwarded) process.on(s, forward);
   try {
     try {
-      await startContainer(g.store, o.id);
+      // Created without an exec fifo (startAtOnce): the process is already on its way.
+      await afterStart(record, o.id);
     } catch (e) {
       created.console?.close();
       await destroyWithHooks(g.store, o.id, g.store.read(o.id), warner(g));
