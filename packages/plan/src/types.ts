@@ -38,7 +38,10 @@
  * Sync channel: fd 3 (a unix stream socket; preserved fds follow at 4, 5, …
  * and reach the container as 3, 4, …) carries JSON lines from
  * native to the caller: {"type":"pid"}, {"type":"ready"},
- * {"type":"error","op":<index or -1>,"opName":…,"errno":"EPERM","message":…}.
+ * {"type":"error","op":<index or -1>,"opName":…,"errno":"EPERM","message":…},
+ * {"type":"sync","point":…} (answered by the caller, see the "sync" op) and
+ * {"type":"console","name":…} (with the pty master attached, "console" op).
+ * native/PLAN-FORMAT.md has the byte format and every message.
  */
 
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup" | "time";
