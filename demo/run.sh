@@ -28,13 +28,18 @@ trap cleanup EXIT
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 bash scripts/busybox-rootfs.sh "$bundle/rootfs"
-mkdir -p "$work/volume"
+mkdir -p "$work/volume" "$work/hooks"
+# The seed's three hooks: each appends what it saw (its argv and the state on stdin) to a log.
+for h in prestart notify-start cleanup; do
+  printf '#!/bin/sh\necho "%s: argv=$*  state=$(cat)" >> %s/hooks.log\n' "$h" "$work" > "$work/hooks/$h.sh"
+  chmod +x "$work/hooks/$h.sh"
+done
 cp demo/inside.sh "$bundle/rootfs/inside.sh"
 
 say "oci-spec init --terminal=false -- sh /inside.sh > config.json"
 oci-spec init --terminal=false -- sh /inside.sh > "$bundle/config.json"
 say "oci-spec patch -p seed-patch.json --bundle bundle --in-place   # the seed's rc1 fragments"
-sed -e "s#VOLUME#$work/volume#" -e "s#NETNS#/var/run/netns/$netns#" demo/seed-patch.json > "$work/patch.json"
+sed -e "s#VOLUME#$work/volume#" -e "s#NETNS#/var/run/netns/$netns#" -e "s#HOOKS#$work/hooks#g" demo/seed-patch.json > "$work/patch.json"
 oci-spec patch -p "$work/patch.json" --bundle "$bundle" --in-place
 say "oci-spec get /process/capabilities --bundle bundle   # rc1 flat list, as written"
 oci-spec get /process/capabilities --bundle "$bundle" | tr -d '\n '; echo
@@ -59,6 +64,8 @@ say "oci-run run --bundle bundle $id"
 oci-run --root "$root" run --bundle "$bundle" "$id"
 say "cat volume/hello.txt   # written by the container through the /data bind"
 cat "$work/volume/hello.txt"
+say "cat hooks.log   # prestart at create, poststart after start, poststop at delete"
+cat "$work/hooks.log"
 
 say "oci-run run -d …; ping the container's address; oci-run list; kill; delete"
 oci-spec set /process/args '["sleep","30"]' --bundle "$bundle" --in-place
