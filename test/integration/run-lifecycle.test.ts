@@ -46,6 +46,22 @@ async function waitStatus(id: string, want: string, ms = 5000): Promise<void> {
   }
 }
 
+/**
+ * Waits until the container's init has a handler for `signal` (SigCgt in
+ * /proc/<pid>/status): a signal sent earlier reaches a pid 1 still at the
+ * default disposition, which the kernel drops — the same race runc has.
+ */
+async function waitCaught(id: string, signal: number, ms = 5000): Promise<void> {
+  const pid = Number(state(id).pid);
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    if (m && (BigInt(`0x${m[1]}`) >> BigInt(signal - 1)) & 1n) return;
+    if (Date.now() > deadline) throw new Error(`${id}: pid ${pid} never caught signal ${signal}`);
+    await Bun.sleep(5);
+  }
+}
+
 function expectError(r: { code: number; stderr: string; stdout: string }, substring: string) {
   expect(r.code).toBe(1);
   expect(r.stdout).toBe("");
@@ -82,6 +98,7 @@ describe("lifecycle", () => {
     expectError(env.ociRun("start", id), "not created");
     expectError(env.ociRun("delete", id), "not stopped");
 
+    await waitCaught(id, 15);
     expect(env.ociRun("kill", id, "TERM").code).toBe(0);
     await waitStatus(id, "stopped");
     expect(state(id).pid).toBe(0);
@@ -116,6 +133,7 @@ describe("lifecycle", () => {
     for (const sig of ["SIGTERM", "TERM", "15"]) {
       const id = env.id("sig");
       expect(env.ociRun("run", "-d", "-b", bundle, id).code).toBe(0);
+      await waitCaught(id, 15);
       expect(env.ociRun("kill", id, sig).code).toBe(0);
       await waitStatus(id, "stopped");
       expect(env.ociRun("delete", id).code).toBe(0);
@@ -131,6 +149,7 @@ describe("lifecycle", () => {
   test("stop: SIGTERM, and SIGKILL after --timeout when ignored", async () => {
     const id = env.id("stop");
     expect(env.ociRun("run", "-d", "-b", bundle, id).code).toBe(0);
+    await waitCaught(id, 15);
     expect(env.ociRun("stop", id).code).toBe(0);
     expect(state(id).status).toBe("stopped");
     expect(env.ociRun("delete", id).code).toBe(0);
