@@ -3,6 +3,7 @@
 #define OCI_H
 #include "plan.h"
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* ── errors: one slot, filled by the failing step, reported by stage 1 ── */
@@ -62,6 +63,14 @@ int ops_process(struct init_ctx *c, const struct op *o);
 int ops_caller(struct init_ctx *c, const struct op *o);  /* sync, hook (ops_hook.c) */
 int run_hook(struct init_ctx *c, const struct op *o);
 int op_console(struct init_ctx *c, const struct op *o);  /* ops_console.c */
+/* passwd.c: HOME from the container's /etc/passwd (runc's setupUser). */
+#define PASSWD_LINE_MAX 65536u        /* bufio.Scanner's limit in runc */
+#define PASSWD_READ_MAX (64u << 20)   /* bytes read looking for the entry */
+int op_home_from_passwd(struct init_ctx *c, const struct op *o);
+/* One line (no newline): 1 with the home field when it is uid's entry, else 0. */
+int passwd_line_home(const char *line, size_t len, uint32_t uid, const char **home, size_t *home_len);
+/* Scans fd: 0 with *home malloc'd (NULL: no entry for uid), -1 with g_err set. */
+int passwd_home(int fd, uint32_t uid, char **home);
 int console_attach(int slave);
 /* exec.c: default dispositions for every signal and an empty mask (before any execve). */
 void reset_signals(void);

@@ -231,6 +231,9 @@ static void rd_op_payload(struct reader *r, struct op *o) {
     o->envp = rd_strs(r, &o->nenvp, "hook env");
     o->u3 = rd_u32(r, "hook timeout");
     break;
+  case OP_HOME_FROM_PASSWD:
+    o->u1 = rd_u32(r, "home-from-passwd uid");
+    break;
   case OP_CONSOLE:
     o->u1 = rd_u16(r, "console rows");
     o->u2 = rd_u16(r, "console cols");
@@ -383,7 +386,7 @@ const char *op_name_of(enum op_kind kind) {
     "symlink", "mknod", "bind-device", "pivot-root", "chroot", "readonly-root",
     "mask-path", "readonly-path", "sysctl", "oom-score-adj", "rlimit", "umask",
     "personality", "ioprio", "scheduler", "apparmor", "selinux-label", "no-new-privs",
-    "identity", "seccomp", "chdir", "sync", "hook", "console",
+    "identity", "seccomp", "chdir", "sync", "hook", "console", "home-from-passwd",
   };
   return (unsigned)kind <= OP_KIND_MAX ? names[kind] : "?";
 }

@@ -29,6 +29,8 @@ int run_op(struct init_ctx *c, const struct op *o) {
     return ops_caller(c, o);
   case OP_CONSOLE:
     return op_console(c, o);
+  case OP_HOME_FROM_PASSWD:
+    return op_home_from_passwd(c, o);
   }
   return fail_errno(EINVAL, "unknown op kind %d", (int)o->kind);
 }

@@ -57,7 +57,7 @@ const commands: CommandDef[] = [
       const { spec } = await readSpec(a);
       const plan = asToolError(() => {
         // Warnings (ambient caps the kernel would not raise) are for `plan`; exec is quiet like runc.
-        const fragment: PlanFragment = planProcess(spec, { hostLsm: hostLsm(), chdir: false });
+        const fragment: PlanFragment = planProcess(spec, { hostLsm: hostLsm(), chdir: false, home: false });
         return composePlan({ containerId: "oci-caps", stage0: "wait", fragments: [fragment], process: { args, env: callerEnv(), preserveFds: 0 } });
       });
       return runForeground(plan);

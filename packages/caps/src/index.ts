@@ -1,4 +1,4 @@
-export { planProcess, capabilitySets, rlimitValue, type ProcessOptions, type ProcessFragment, type CapabilitySets } from "./plan.ts";
+export { planProcess, capabilitySets, lacksHome, rlimitValue, type ProcessOptions, type ProcessFragment, type CapabilitySets } from "./plan.ts";
 export {
   CAPABILITIES,
   CAP_LAST,

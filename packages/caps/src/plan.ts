@@ -3,7 +3,7 @@
  *
  * Emitted in the order the composer keeps (packages/plan/src/compose.ts has
  * the reasons): rlimit…, personality, ioprio, scheduler, umask, apparmor,
- * no-new-privs, selinux-label, identity, chdir. In short: everything that
+ * no-new-privs, selinux-label, home-from-passwd, identity, chdir. In short: everything that
  * may need privileges (raising a hard rlimit needs CAP_SYS_RESOURCE, an RT
  * scheduler CAP_SYS_NICE, the RT I/O class CAP_SYS_ADMIN) comes before
  * identity drops them; no-new-privs before the exec label and seccomp, as
@@ -19,6 +19,10 @@
  *   Ambient capabilities outside permitted ∩ inheritable are dropped with a
  *   warning, as runc does (PR_CAP_AMBIENT_RAISE refuses them; runc goes on).
  * - umask defaults to 0022 (runc's finalizeRootfs).
+ * - HOME: when process.env has no HOME, or its last HOME= is empty (runc
+ *   applies the entries in order, then tests getenv("HOME") == ""), a
+ *   home-from-passwd op for the process's uid: native sets HOME from the
+ *   container's /etc/passwd, "/" without an entry (runc 1.1's setupUser).
  */
 import { posix } from "node:path";
 import { PlanError, type Op, type PlanFragment } from "@oci-tools/plan";
@@ -42,6 +46,8 @@ export interface ProcessOptions {
   readonly hostLsm?: { readonly apparmor: boolean; readonly selinux: boolean };
   /** Emit chdir(process.cwd) (default true; `oci-caps exec` turns it off, like setpriv). */
   readonly chdir?: boolean;
+  /** Emit home-from-passwd when process.env lacks HOME (default true; `oci-caps exec` runs with the caller's env and turns it off). */
+  readonly home?: boolean;
 }
 
 export type CapabilitySets = Extract<Op, { op: "identity" }>["caps"];
@@ -214,6 +220,13 @@ function lsmOps(spec: CapsSpec, opts: ProcessOptions): { apparmor: Op[]; selinux
   return { apparmor, selinux };
 }
 
+/** True when the process would start without a usable HOME: runc 1.1 then sets it from /etc/passwd. */
+export function lacksHome(env: readonly string[] | undefined): boolean {
+  let home = "";
+  for (const entry of env ?? []) if (entry.startsWith("HOME=")) home = entry.slice("HOME=".length);
+  return home === "";
+}
+
 /** processOps, plus warnings for what the kernel would not do and was left out (print or log them). */
 export interface ProcessFragment extends PlanFragment {
   readonly processOps: readonly Op[];
@@ -225,10 +238,11 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): ProcessF
   const user = spec.process?.user ?? {};
   const umask = user.umask ?? 0o022;
   if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new PlanError("process.user.umask", `must be in 0..0777, got ${String(user.umask)}`);
+  const uid = id("process.user.uid", user.uid);
   const additionalGids = (user.additionalGids ?? []).map((g, i) => id(`process.user.additionalGids[${i}]`, g));
   const identity: Op = {
     op: "identity",
-    uid: id("process.user.uid", user.uid),
+    uid,
     gid: id("process.user.gid", user.gid),
     additionalGids,
     caps: capabilitySets(spec, warnings),
@@ -243,6 +257,7 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): ProcessF
     ...apparmor,
     ...(spec.process?.noNewPrivileges === true ? [{ op: "no-new-privs" } satisfies Op] : []),
     ...selinux,
+    ...(opts.home !== false && lacksHome(spec.process?.env) ? [{ op: "home-from-passwd", uid } satisfies Op] : []),
     identity,
   ];
   if (opts.chdir !== false) {

@@ -30,6 +30,8 @@ export interface CapsSpecScheduler {
 export interface CapsSpec {
   readonly process?: {
     readonly cwd?: string;
+    /** NAME=value entries; only HOME is looked at (see planProcess). */
+    readonly env?: readonly string[];
     readonly user?: {
       readonly uid?: number;
       readonly gid?: number;

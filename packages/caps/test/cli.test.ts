@@ -17,11 +17,13 @@ describe("oci-caps plan", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const ops = JSON.parse(r.stdout).processOps as Record<string, any>[];
-    expect(ops.map((o) => o.op)).toEqual(["rlimit", "umask", "no-new-privs", "identity", "chdir"]);
+    // The default env has no HOME: home-from-passwd (runc 1.1 sets it from the container's /etc/passwd).
+    expect(ops.map((o) => o.op)).toEqual(["rlimit", "umask", "no-new-privs", "home-from-passwd", "identity", "chdir"]);
+    expect(ops[3]).toEqual({ op: "home-from-passwd", uid: 0 });
     expect(ops[0]).toEqual({ op: "rlimit", resource: 7, name: "RLIMIT_NOFILE", soft: "1024", hard: "1024" });
     expect(ops[1]).toEqual({ op: "umask", mask: "0022" });
     const names = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"];
-    expect(ops[3]!.caps).toEqual({
+    expect(ops[4]!.caps).toEqual({
       bounding: { mask: "0x0000000020000420", names },
       effective: { mask: "0x0000000020000420", names },
       inheritable: { mask: "0x0000000000000000", names: [] },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { PlanError, type Op } from "@oci-tools/plan";
 import type { LoadedSpec, Spec } from "@oci-tools/spec";
-import { CAPABILITIES, capabilityNames, capabilitySets, planProcess, RLIM_INFINITY, RLIMITS, rlimitValue, type CapsSpec } from "../src/index.ts";
+import { CAPABILITIES, capabilityNames, capabilitySets, lacksHome, planProcess, RLIM_INFINITY, RLIMITS, rlimitValue, type CapsSpec } from "../src/index.ts";
 
 const _fromSpec: CapsSpec = {} as Spec;
 const _fromLoaded: CapsSpec = {} as LoadedSpec;
@@ -196,7 +196,25 @@ describe("identity, umask, no-new-privs, chdir", () => {
     expect(planError(() => opsOf({ process: { cwd: "x" } })).field).toBe("process.cwd");
   });
 
-  test("emitted order: rlimits, personality, ioprio, scheduler, umask, apparmor, no-new-privs, selinux, identity, chdir", () => {
+  test("HOME: home-from-passwd for the process's uid when env has none, or its last HOME= is empty (runc's getenv == \"\")", () => {
+    const home = (env: string[] | undefined, uid?: number) => only(opsOf({ process: { ...(env ? { env } : {}), user: { uid: uid ?? 0, gid: 0 } } }), "home-from-passwd");
+    expect(home(["PATH=/bin", "TERM=xterm"], 1000)).toEqual([{ op: "home-from-passwd", uid: 1000 }]);
+    expect(home(undefined)).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home([])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home(["HOME="])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home(["HOME=/a", "HOME="])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home(["HOME=/srv"])).toEqual([]);
+    expect(home(["HOME=", "PATH=/bin", "HOME=/b"])).toEqual([]);
+    // Only the exact name: HOMEDIR and a lowercase home are other variables.
+    expect(home(["HOMEDIR=/x", "home=/y"])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(lacksHome(["HOME= "])).toBe(false);
+    // Before identity (read while still root), after the LSM labels; off on request (oci-caps exec).
+    const ops = opsOf({ process: { user: { uid: 7, gid: 7 }, selinuxLabel: "l", noNewPrivileges: true } });
+    expect(ops.map((o) => o.op).slice(-5)).toEqual(["no-new-privs", "selinux-label", "home-from-passwd", "identity", "chdir"]);
+    expect(only(opsOf({ process: { env: [] } }, { home: false }), "home-from-passwd")).toEqual([]);
+  });
+
+  test("emitted order: rlimits, personality, ioprio, scheduler, umask, apparmor, no-new-privs, selinux, home, identity, chdir", () => {
     const ops = opsOf({
       process: {
         rlimits: [{ type: "RLIMIT_NOFILE", soft: 1, hard: 1 }],
@@ -209,7 +227,7 @@ describe("identity, umask, no-new-privs, chdir", () => {
       },
       linux: { personality: { domain: "LINUX" } },
     });
-    expect(ops.map((o) => o.op)).toEqual(["rlimit", "personality", "ioprio", "scheduler", "umask", "apparmor", "no-new-privs", "selinux-label", "identity", "chdir"]);
+    expect(ops.map((o) => o.op)).toEqual(["rlimit", "personality", "ioprio", "scheduler", "umask", "apparmor", "no-new-privs", "selinux-label", "home-from-passwd", "identity", "chdir"]);
   });
 });
 

@@ -13,8 +13,8 @@
  * filter) and the kernel dictates where each must go:
  *
  *   rlimit, personality, ioprio, scheduler, umask, apparmor, no-new-privs,
- *   selinux-label, [seccomp when no no-new-privs], identity, chdir,
- *   [seccomp when no-new-privs]
+ *   selinux-label, home-from-passwd, [seccomp when no no-new-privs],
+ *   identity, chdir, [seccomp when no-new-privs]
  *
  * - rlimits, scheduler and ioprio may need CAP_SYS_RESOURCE / CAP_SYS_NICE /
  *   CAP_SYS_ADMIN, which identity may drop: they come first.
@@ -22,6 +22,9 @@
  * - Without no_new_privs, installing a seccomp filter needs CAP_SYS_ADMIN, so
  *   it must precede identity; with it, it goes as late as possible so that the
  *   fewest syscalls run under the filter before execve (runc does the same).
+ * - home-from-passwd before identity (runc looks the user up while still
+ *   root: a 0600 /etc/passwd stays readable) and before a seccomp filter
+ *   (the runtime's own read is not the container's syscall).
  * - chdir after identity (runc's finalizeNamespace: the user may be able to
  *   enter a directory root cannot, e.g. root-squashed NFS).
  *
@@ -99,6 +102,7 @@ const PROCESS_OP_ORDER: readonly OpName[] = [
   "apparmor",
   "no-new-privs",
   "selinux-label",
+  "home-from-passwd",
   "identity",
   "chdir",
 ];
@@ -126,6 +130,7 @@ const SINGLETON_OPS: readonly OpName[] = [
   "bind-rootfs",
   "readonly-root",
   "oom-score-adj",
+  "home-from-passwd",
 ];
 
 function hasNamespace(ns: NamespacePlan, type: NamespaceType): boolean {

@@ -60,6 +60,7 @@ export const OP_KINDS: Readonly<Record<OpName, number>> = {
   sync: 28,
   hook: 29,
   console: 30,
+  "home-from-passwd": 31,
 };
 
 /** Hook lists native runs itself (the u8 in a "hook" op). */
@@ -338,6 +339,8 @@ function encodeOpPayload(w: Writer, op: Op, f: string): void {
       w.strs(`${f}.env`, op.env);
       return w.u32(`${f}.timeout`, op.timeout);
     }
+    case "home-from-passwd":
+      return w.u32(`${f}.uid`, op.uid);
     case "console":
       w.u16(`${f}.rows`, op.rows);
       w.u16(`${f}.cols`, op.cols);

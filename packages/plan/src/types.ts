@@ -185,6 +185,16 @@ export type Op =
   | { readonly op: "seccomp"; readonly filter: Uint8Array; readonly flags: number }
   /** chdir(path) inside the container; created (0755) when missing; refused unless it resolves inside the root. */
   | { readonly op: "chdir"; readonly path: string }
+  /**
+   * Set HOME in the process's environment from the container's /etc/passwd
+   * (runc 1.1's setupUser, for a process.env without a non-empty HOME): the
+   * first entry whose uid field is `uid` gives its home field; no entry, no
+   * passwd file (or one not reachable inside the root) gives "/". Read after
+   * pivot (resolved in the root, never following a symlink out of it) and
+   * before identity drops privileges. The first HOME= entry of process.env
+   * gets the value, later ones are dropped; without one it is appended.
+   */
+  | { readonly op: "home-from-passwd"; readonly uid: number }
   // ── hooks and terminals (need the caller's help) ────────────────────────
   /**
    * Pause for the caller: send {"type":"sync","point":…} on the sync channel

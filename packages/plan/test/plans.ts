@@ -37,6 +37,7 @@ export const EVERY_OP: readonly Op[] = [
   { op: "sync", point: "createRuntime" },
   { op: "hook", name: "createContainer", index: 2, path: "/usr/bin/hook", args: ["hook", "--phase", "cc"], env: ["A=1", "B="], timeout: 7 },
   { op: "console", rows: 24, cols: 80, mountConsole: true },
+  { op: "home-from-passwd", uid: 4294967294 },
 ];
 
 export function fullPlan(): Plan {
