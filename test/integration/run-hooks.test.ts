@@ -557,8 +557,9 @@ describe.skipIf(!hasRunc)("side by side with runc 1.1", () => {
       expect({ label, ...mine }).toEqual({ label, ...theirs });
     }
     const sTheirs = norm(seen(runc.inside, "startContainer"), runc);
-    // Known gap of the process env (see run-runc-compare): runc adds HOME from the container's /etc/passwd
-    // before its init runs startContainer hooks; oci-run does not add HOME at all yet.
+    // Known gap: runc's init sets HOME from the container's /etc/passwd before it runs startContainer hooks,
+    // which inherit its environment; oci-run sets HOME for the process only (home-from-passwd), and a
+    // startContainer hook op carries process.env as planned, without it.
     sTheirs.env = sTheirs.env.filter((l) => !l.startsWith("HOME="));
     const sMine = norm(seen(ours.inside, "startContainer"), ours);
     expect(sMine).toEqual(sTheirs);

@@ -4,7 +4,7 @@
  * uid/gid, rlimits, exit codes and state JSON shape.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { TestEnv } from "../lib/container.ts";
 import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
@@ -51,8 +51,6 @@ function sections(out: string, id: string): Record<string, string[]> {
     else if (cur && l) res[cur]!.push(l);
   }
   res.mounts = normalizeMountinfo((res.mounts ?? []).join("\n"), id);
-  // Known gap (reported to the lead): runc adds HOME from the container's /etc/passwd when the config has none.
-  res.env = (res.env ?? []).filter((l) => !l.startsWith("HOME="));
   return res;
 }
 
@@ -98,7 +96,56 @@ describe.skipIf(!hasRunc)("same bundle, runc vs oci-run", () => {
     });
   }
 
-  test.todo("HOME is set from the container's /etc/passwd when the config has none, as runc does");
+  test("HOME: from the container's /etc/passwd when process.env has none (or an empty one), as runc does", async () => {
+    const environ = ["cat", "/proc/self/environ"];
+    const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    const outside = `${env.dir}/outside-passwd`;
+    writeFileSync(outside, "root:x:0:0::/escaped:/bin/sh\n");
+    const cases: [string, (c: Record<string, any>) => void, ((rootfs: string) => void)?, string?][] = [
+      ["uid 0, /root in passwd", () => {}, undefined, "HOME=/root"],
+      ["uid 65534, /nonexistent", (c) => (c.process.user = { uid: 65534, gid: 65534 }), undefined, "HOME=/nonexistent"],
+      ["uid 1000, no entry", (c) => (c.process.user = { uid: 1000, gid: 1000 }), undefined, "HOME=/"],
+      ["no /etc/passwd", () => {}, (r) => rmSync(`${r}/etc/passwd`), "HOME=/"],
+      ["a passwd symlink pointing out of the root", () => {}, (r) => (rmSync(`${r}/etc/passwd`), symlinkSync(`../../../../..${outside}`, `${r}/etc/passwd`)), "HOME=/"],
+      ["an entry without a home field", () => {}, (r) => (rmSync(`${r}/etc/passwd`), writeFileSync(`${r}/etc/passwd`, "root:x:0:0:root\n")), "HOME="],
+      ["HOME given", (c) => c.process.env.push("HOME=/given"), undefined, "HOME=/given"],
+      ["HOME empty, twice: replaced in place", (c) => (c.process.env = ["HOME=", PATH, "HOME="]), undefined, "HOME=/root"],
+    ];
+    for (const [name, edit, prepare, want] of cases) {
+      const bundle = await env.bundle(`home-${cases.findIndex((c) => c[0] === name)}`, { edit: (c) => ((c.process.args = environ), edit(c)) });
+      // The rootfs is hard-linked to the cache: replace files, never write through them.
+      prepare?.(`${bundle}/rootfs`);
+      const ours = env.ociRun("run", "-b", bundle, "home-ours");
+      const theirs = env.runc("run", "-b", bundle, "home-runc");
+      expect({ name, code: ours.code, stderr: ours.stderr }).toEqual({ name, code: theirs.code, stderr: theirs.stderr });
+      expect({ name, env: ours.stdout.split("\0") }).toEqual({ name, env: theirs.stdout.split("\0") });
+      expect({ name, home: theirs.stdout.split("\0").filter((e) => e.startsWith("HOME=")) }).toEqual({ name, home: [want!] });
+    }
+  }, 60_000);
+
+  test("HOME in `exec`: the exec'd process's uid, --env HOME kept, an empty one replaced", async () => {
+    const bundle = await env.bundle("home-exec", { edit: (c) => (c.process.args = ["sleep", "300"]) });
+    const ids = { ours: env.id("home-exec-ours"), runc: env.id("home-exec-runc") };
+    expect(env.ociRun("run", "-d", "-b", bundle, ids.ours).code).toBe(0);
+    expect(env.runc("run", "-d", "-b", bundle, ids.runc).code).toBe(0);
+    try {
+      for (const [flags, want] of [
+        [[], "HOME=/root"],
+        [["--user", "1000"], "HOME=/"],
+        [["--user", "65534:65534"], "HOME=/nonexistent"],
+        [["--env", "HOME=/e"], "HOME=/e"],
+        [["--env", "HOME="], "HOME=/root"],
+      ] as const) {
+        const ours = env.ociRun("exec", ...flags, ids.ours, "cat", "/proc/self/environ");
+        const theirs = env.runc("exec", ...flags, ids.runc, "cat", "/proc/self/environ");
+        expect({ flags, code: ours.code, env: ours.stdout.split("\0") }).toEqual({ flags, code: theirs.code, env: theirs.stdout.split("\0") });
+        expect(theirs.stdout.split("\0").filter((e) => e.startsWith("HOME="))).toEqual([want]);
+      }
+    } finally {
+      env.ociRun("delete", "--force", ids.ours);
+      env.runc("delete", "--force", ids.runc);
+    }
+  }, 60_000);
 
   test("exit codes", async () => {
     for (const [args, want] of [
