@@ -105,40 +105,41 @@ int passwd_home(int fd, uint32_t uid, char **home) {
   return 0;
 }
 
-/* HOME=<home> into the exec environment: the first HOME= entry takes it and
- * later ones go (runc's setenv on its deduplicated environment), or it is appended. */
-static int set_home(struct plan *p, const char *home) {
+/* HOME=<home> into a NULL-terminated environment: the first HOME= entry takes
+ * it and later ones go (runc's setenv on its deduplicated environment), or it is appended. */
+static int set_home(char ***envp, uint32_t *nenv, const char *home) {
   size_t n = strlen(home);
   char *entry = malloc(n + sizeof "HOME=");
   if (!entry) return fail_errno(ENOMEM, "setenv HOME");
   memcpy(entry, "HOME=", 5);
   memcpy(entry + 5, home, n + 1);
+  char **env = *envp;
   uint32_t out = 0;
   int placed = 0;
-  for (uint32_t i = 0; i < p->nenv; i++) {
-    if (strncmp(p->env[i], "HOME=", 5) != 0) {
-      p->env[out++] = p->env[i];
+  for (uint32_t i = 0; i < *nenv; i++) {
+    if (strncmp(env[i], "HOME=", 5) != 0) {
+      env[out++] = env[i];
     } else if (!placed) {
-      free(p->env[i]);
-      p->env[out++] = entry;
+      free(env[i]);
+      env[out++] = entry;
       placed = 1;
     } else {
-      free(p->env[i]);
+      free(env[i]);
     }
   }
   if (!placed) {
-    char **grown = realloc(p->env, ((size_t)out + 2) * sizeof *grown);
+    char **grown = realloc(env, ((size_t)out + 2) * sizeof *grown);
     if (!grown) {
       free(entry);
-      p->nenv = out;
-      p->env[out] = NULL;
+      *nenv = out;
+      env[out] = NULL;
       return fail_errno(ENOMEM, "setenv HOME");
     }
-    p->env = grown;
-    p->env[out++] = entry;
+    *envp = env = grown;
+    env[out++] = entry;
   }
-  p->nenv = out;
-  p->env[out] = NULL;
+  *nenv = out;
+  env[out] = NULL;
   return 0;
 }
 
@@ -156,7 +157,13 @@ int op_home_from_passwd(struct init_ctx *c, const struct op *o) {
     close(fd);
     if (r < 0) return -1;
   }
-  int r = set_home(c->plan, home ? home : "/");
+  struct plan *p = c->plan;
+  int r = set_home(&p->env, &p->nenv, home ? home : "/");
+  /* Start hooks without their own env inherit the process's (runc runs them from its init). */
+  for (uint32_t i = 0; r == 0 && i < o->nhooks; i++) {
+    struct op *h = &p->start_hooks[o->hooks[i]]; /* index checked by the decoder */
+    r = set_home(&h->envp, &h->nenvp, home ? home : "/");
+  }
   free(home);
   return r;
 }

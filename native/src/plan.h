@@ -42,6 +42,8 @@ struct op {
   uint32_t filter_len;
   char **argv, **envp; /* hook args (NULL-terminated) and env */
   uint32_t nargv, nenvp;
+  uint32_t *hooks;     /* home-from-passwd: indexes into plan.start_hooks that get HOME too */
+  uint32_t nhooks;
 };
 
 struct plan {

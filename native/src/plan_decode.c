@@ -233,6 +233,9 @@ static void rd_op_payload(struct reader *r, struct op *o) {
     break;
   case OP_HOME_FROM_PASSWD:
     o->u1 = rd_u32(r, "home-from-passwd uid");
+    o->nhooks = rd_count(r, MAX_START_HOOKS, "home-from-passwd startHooks");
+    o->hooks = alloc_array(r, o->nhooks, sizeof *o->hooks, "home-from-passwd startHooks");
+    for (uint32_t i = 0; o->hooks && i < o->nhooks && !r->failed; i++) o->hooks[i] = rd_u32(r, "start hook index");
     break;
   case OP_CONSOLE:
     o->u1 = rd_u16(r, "console rows");
@@ -338,6 +341,10 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *err, size_
       fail(&r, "process.startHooks[%u] is not a startContainer hook", i);
   }
   if (!r.failed && r.pos != r.len) fail(&r, "%zu trailing bytes", r.len - r.pos);
+  /* home-from-passwd names start hooks, which are decoded after the ops. */
+  for (uint32_t i = 0; !r.failed && i < p->nops; i++)
+    for (uint32_t j = 0; p->ops[i].kind == OP_HOME_FROM_PASSWD && j < p->ops[i].nhooks; j++)
+      if (p->ops[i].hooks[j] >= p->nstart_hooks) fail(&r, "ops[%u]: no process.startHooks[%u]", i, p->ops[i].hooks[j]);
   if (r.failed) {
     plan_free(p);
     return -1;
@@ -358,6 +365,7 @@ void op_free(struct op *o) {
   free(o->s4);
   free(o->gids);
   free(o->filter);
+  free(o->hooks);
   free_strs(o->argv, o->nargv);
   free_strs(o->envp, o->nenvp);
   memset(o, 0, sizeof *o);

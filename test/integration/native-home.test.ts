@@ -5,7 +5,7 @@
  * inside the root (a symlink never leads out), parsed in bounds. Root only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { makeRootfs, type TestRootfs } from "../lib/rootfs.ts";
@@ -43,7 +43,7 @@ async function environ(ops: Op[], env: string[] = [PATH], o: InitOptions = {}): 
 }
 
 async function home(uid: number, o: InitOptions = {}): Promise<string | undefined> {
-  const homes = (await environ([{ op: "home-from-passwd", uid }], [PATH], o)).filter((e) => e.startsWith("HOME="));
+  const homes = (await environ([{ op: "home-from-passwd", uid, startHooks: [] }], [PATH], o)).filter((e) => e.startsWith("HOME="));
   expect(homes.length).toBeLessThanOrEqual(1);
   return homes[0]?.slice(5);
 }
@@ -53,7 +53,7 @@ const BUSYBOX_PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobo
 describe("home-from-passwd", () => {
   test("the entry's home; no entry for the uid → /; appended after the given env", async () => {
     setPasswd(BUSYBOX_PASSWD);
-    expect(await environ([{ op: "home-from-passwd", uid: 0 }])).toEqual([PATH, "HOME=/root"]);
+    expect(await environ([{ op: "home-from-passwd", uid: 0, startHooks: [] }])).toEqual([PATH, "HOME=/root"]);
     expect(await home(65534)).toBe("/nonexistent");
     expect(await home(1000)).toBe("/");
   });
@@ -95,7 +95,7 @@ describe("home-from-passwd", () => {
 
   test("HOME= entries: the first takes the value in place, later ones go", async () => {
     setPasswd(BUSYBOX_PASSWD);
-    expect(await environ([{ op: "home-from-passwd", uid: 0 }], ["A=1", "HOME=", PATH, "HOME="])).toEqual(["A=1", "HOME=/root", PATH]);
+    expect(await environ([{ op: "home-from-passwd", uid: 0, startHooks: [] }], ["A=1", "HOME=", PATH, "HOME="])).toEqual(["A=1", "HOME=/root", PATH]);
     // Without the op (the planner saw a HOME) the env is passed as given.
     expect(await environ([], ["HOME=/given", PATH])).toEqual(["HOME=/given", PATH]);
   });
@@ -136,11 +136,23 @@ describe("home-from-passwd", () => {
     setPasswd(BUSYBOX_PASSWD);
   });
 
+  test("start hooks the op names get the same HOME; the others keep their env", async () => {
+    setPasswd(BUSYBOX_PASSWD);
+    const hook = (index: number, env: string[]) =>
+      ({ op: "hook", name: "startContainer", index, path: "/bin/busybox", args: ["cp", "/proc/self/environ", `/tmp/hook-${index}`], env, timeout: 5 }) as const;
+    const plan = basePlan(fs.rootfs, { args: ["true"], ops: [{ op: "home-from-passwd", uid: 65534, startHooks: [0] }], env: ["HOME=", PATH] });
+    const r = await runPlan({ ...plan, process: { ...plan.process, startHooks: [hook(0, ["HOME=", PATH]), hook(1, ["X=1"])] } });
+    expect(r.error).toBeUndefined();
+    const read = (i: number) => readFileSync(join(fs.rootfs, "tmp", `hook-${i}`), "utf8").split("\0").filter(Boolean);
+    expect(read(0)).toEqual(["HOME=/nonexistent", PATH]);
+    expect(read(1)).toEqual(["X=1"]);
+  });
+
   test("read before identity: a 0600 /etc/passwd gives a non-root user its home", async () => {
     setPasswd("root:x:0:0::/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n");
     chmodSync(passwdPath(), 0o600);
     const ops: Op[] = [
-      { op: "home-from-passwd", uid: 1000 },
+      { op: "home-from-passwd", uid: 1000, startHooks: [] },
       { op: "identity", uid: 1000, gid: 1000, additionalGids: [], caps: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n } },
     ];
     expect(await environ(ops)).toEqual([PATH, "HOME=/home/user"]);
@@ -152,7 +164,7 @@ describe("home-from-passwd", () => {
     setPasswd(`root:x:0:0::/root:/bin/sh\n${long}`);
     expect(await home(0)).toBe("/root");
     const fails = async (): Promise<{ op: number; opName: string; errno: string; message: string }> => {
-      const r = await runPlan(basePlan(fs.rootfs, { args: ["true"], ops: [{ op: "home-from-passwd", uid: 0 }], env: [PATH] }));
+      const r = await runPlan(basePlan(fs.rootfs, { args: ["true"], ops: [{ op: "home-from-passwd", uid: 0, startHooks: [] }], env: [PATH] }));
       expect(r.code).not.toBe(0);
       return r.error!;
     };
@@ -178,10 +190,10 @@ describe("home-from-passwd", () => {
     expect(await home(4242, asan)).toBe("/late");
     expect(await home(7, asan)).toBe("/");
     setPasswd(`${"y".repeat(65536)}\nroot:x:0:0::/root`);
-    const r = await runPlan(basePlan(fs.rootfs, { args: ["true"], ops: [{ op: "home-from-passwd", uid: 0 }], env: ["HOME=", PATH, "HOME="] }), { initPath: asan.initPath!, env: { ...process.env, ...asan.env } });
+    const r = await runPlan(basePlan(fs.rootfs, { args: ["true"], ops: [{ op: "home-from-passwd", uid: 0, startHooks: [] }], env: ["HOME=", PATH, "HOME="] }), { initPath: asan.initPath!, env: { ...process.env, ...asan.env } });
     expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error/);
     expect(r.error?.errno).toBe("E2BIG");
     setPasswd(BUSYBOX_PASSWD);
-    expect(await environ([{ op: "home-from-passwd", uid: 0 }], ["HOME=", PATH, "HOME=", "X=1"], asan)).toEqual(["HOME=/root", PATH, "X=1"]);
+    expect(await environ([{ op: "home-from-passwd", uid: 0, startHooks: [] }], ["HOME=", PATH, "HOME=", "X=1"], asan)).toEqual(["HOME=/root", PATH, "X=1"]);
   }, 120_000);
 });

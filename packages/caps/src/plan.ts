@@ -257,7 +257,7 @@ export function planProcess(spec: CapsSpec, opts: ProcessOptions = {}): ProcessF
     ...apparmor,
     ...(spec.process?.noNewPrivileges === true ? [{ op: "no-new-privs" } satisfies Op] : []),
     ...selinux,
-    ...(opts.home !== false && lacksHome(spec.process?.env) ? [{ op: "home-from-passwd", uid } satisfies Op] : []),
+    ...(opts.home !== false && lacksHome(spec.process?.env) ? [{ op: "home-from-passwd", uid, startHooks: [] } satisfies Op] : []),
     identity,
   ];
   if (opts.chdir !== false) {

@@ -19,7 +19,7 @@ describe("oci-caps plan", () => {
     const ops = JSON.parse(r.stdout).processOps as Record<string, any>[];
     // The default env has no HOME: home-from-passwd (runc 1.1 sets it from the container's /etc/passwd).
     expect(ops.map((o) => o.op)).toEqual(["rlimit", "umask", "no-new-privs", "home-from-passwd", "identity", "chdir"]);
-    expect(ops[3]).toEqual({ op: "home-from-passwd", uid: 0 });
+    expect(ops[3]).toEqual({ op: "home-from-passwd", uid: 0, startHooks: [] });
     expect(ops[0]).toEqual({ op: "rlimit", resource: 7, name: "RLIMIT_NOFILE", soft: "1024", hard: "1024" });
     expect(ops[1]).toEqual({ op: "umask", mask: "0022" });
     const names = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"];

@@ -198,15 +198,15 @@ describe("identity, umask, no-new-privs, chdir", () => {
 
   test("HOME: home-from-passwd for the process's uid when env has none, or its last HOME= is empty (runc's getenv == \"\")", () => {
     const home = (env: string[] | undefined, uid?: number) => only(opsOf({ process: { ...(env ? { env } : {}), user: { uid: uid ?? 0, gid: 0 } } }), "home-from-passwd");
-    expect(home(["PATH=/bin", "TERM=xterm"], 1000)).toEqual([{ op: "home-from-passwd", uid: 1000 }]);
-    expect(home(undefined)).toEqual([{ op: "home-from-passwd", uid: 0 }]);
-    expect(home([])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
-    expect(home(["HOME="])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
-    expect(home(["HOME=/a", "HOME="])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home(["PATH=/bin", "TERM=xterm"], 1000)).toEqual([{ op: "home-from-passwd", uid: 1000, startHooks: [] }]);
+    expect(home(undefined)).toEqual([{ op: "home-from-passwd", uid: 0, startHooks: [] }]);
+    expect(home([])).toEqual([{ op: "home-from-passwd", uid: 0, startHooks: [] }]);
+    expect(home(["HOME="])).toEqual([{ op: "home-from-passwd", uid: 0, startHooks: [] }]);
+    expect(home(["HOME=/a", "HOME="])).toEqual([{ op: "home-from-passwd", uid: 0, startHooks: [] }]);
     expect(home(["HOME=/srv"])).toEqual([]);
     expect(home(["HOME=", "PATH=/bin", "HOME=/b"])).toEqual([]);
     // Only the exact name: HOMEDIR and a lowercase home are other variables.
-    expect(home(["HOMEDIR=/x", "home=/y"])).toEqual([{ op: "home-from-passwd", uid: 0 }]);
+    expect(home(["HOMEDIR=/x", "home=/y"])).toEqual([{ op: "home-from-passwd", uid: 0, startHooks: [] }]);
     expect(lacksHome(["HOME= "])).toBe(false);
     // Before identity (read while still root), after the LSM labels; off on request (oci-caps exec).
     const ops = opsOf({ process: { user: { uid: 7, gid: 7 }, selinuxLabel: "l", noNewPrivileges: true } });

@@ -340,7 +340,9 @@ function encodeOpPayload(w: Writer, op: Op, f: string): void {
       return w.u32(`${f}.timeout`, op.timeout);
     }
     case "home-from-passwd":
-      return w.u32(`${f}.uid`, op.uid);
+      w.u32(`${f}.uid`, op.uid);
+      w.count(`${f}.startHooks`, op.startHooks.length, MAX_START_HOOKS);
+      return op.startHooks.forEach((h, i) => w.u32(`${f}.startHooks[${i}]`, h));
     case "console":
       w.u16(`${f}.rows`, op.rows);
       w.u16(`${f}.cols`, op.cols);
@@ -377,6 +379,11 @@ export function encodePlan(plan: Plan): Uint8Array {
   w.count("ops", plan.ops.length, MAX_LIST);
   plan.ops.forEach((op, i) => encodeOp(w, op, `ops[${i}]`));
   const p = plan.process;
+  plan.ops.forEach((op, i) => {
+    if (op.op !== "home-from-passwd") return;
+    const bad = op.startHooks.findIndex((h) => h >= (p.startHooks?.length ?? 0));
+    if (bad >= 0) throw new PlanEncodeError(`ops[${i}].startHooks[${bad}]`, `no process.startHooks[${op.startHooks[bad]}]`);
+  });
   if (p.args.length === 0) throw new PlanEncodeError("process.args", "must not be empty");
   w.strs("process.args", p.args);
   w.strs("process.env", p.env);

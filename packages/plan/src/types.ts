@@ -193,8 +193,11 @@ export type Op =
    * pivot (resolved in the root, never following a symlink out of it) and
    * before identity drops privileges. The first HOME= entry of process.env
    * gets the value, later ones are dropped; without one it is appended.
+   * `startHooks` lists the process.startHooks (indexes) whose env is the
+   * process's (hooks without their own env): they get the same HOME, as
+   * runc's start hooks inherit its init's environment.
    */
-  | { readonly op: "home-from-passwd"; readonly uid: number }
+  | { readonly op: "home-from-passwd"; readonly uid: number; readonly startHooks: readonly number[] }
   // ── hooks and terminals (need the caller's help) ────────────────────────
   /**
    * Pause for the caller: send {"type":"sync","point":…} on the sync channel

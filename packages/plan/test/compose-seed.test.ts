@@ -90,7 +90,7 @@ describe("the seed config", () => {
       { op: "umask", mask: 0o022 },
       { op: "no-new-privs" },
       // The seed's env has no HOME: native sets it from the container's /etc/passwd (runc 1.1).
-      { op: "home-from-passwd", uid: 0 },
+      { op: "home-from-passwd", uid: 0, startHooks: [] },
       { op: "identity", uid: 0, gid: 0, additionalGids: [], caps: { bounding: caps, effective: caps, permitted: caps, inheritable: 0n, ambient: 0n } },
       { op: "chdir", path: "/" },
     ]);

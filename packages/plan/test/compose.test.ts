@@ -64,7 +64,7 @@ describe("composePlan", () => {
           processOps: [
             { op: "chdir", path: "/" },
             identity,
-            { op: "home-from-passwd", uid: 0 },
+            { op: "home-from-passwd", uid: 0, startHooks: [] },
             { op: "no-new-privs" },
             { op: "umask", mask: 0o22 },
             { op: "selinux-label", label: "l" },
@@ -97,7 +97,7 @@ describe("composePlan", () => {
   test("seccomp goes last with no-new-privs, and before identity without it", () => {
     const withNnp = composePlan(input([{ processOps: [{ op: "no-new-privs" }, identity, { op: "chdir", path: "/" }] }, { processOps: [seccomp] }]));
     expect(withNnp.ops.map((o) => o.op)).toEqual(["no-new-privs", "identity", "chdir", "seccomp"]);
-    const without = composePlan(input([{ processOps: [seccomp] }, { processOps: [identity, { op: "chdir", path: "/" }, { op: "home-from-passwd", uid: 0 }, { op: "selinux-label", label: "l" }] }]));
+    const without = composePlan(input([{ processOps: [seccomp] }, { processOps: [identity, { op: "chdir", path: "/" }, { op: "home-from-passwd", uid: 0, startHooks: [] }, { op: "selinux-label", label: "l" }] }]));
     // HOME is looked up before the filter: the runtime's read of /etc/passwd is not the container's syscall.
     expect(without.ops.map((o) => o.op)).toEqual(["selinux-label", "home-from-passwd", "seccomp", "identity", "chdir"]);
   });
@@ -119,7 +119,7 @@ describe("composePlan", () => {
     expect(planError(() => composePlan(input([{ processOps: [{ op: "mkdir", path: "/x", mode: 0 }] }]))).field).toBe("processOps[0]");
     expect(planError(() => composePlan(input([{ namespaces: mntns, utsOps: [{ op: "readonly-root" }] }]))).field).toBe("utsOps[0]");
     expect(planError(() => composePlan(input([{ processOps: [identity] }, { processOps: [identity] }]))).message).toBe('ops: op "identity" appears 2 times; at most once is allowed');
-    expect(planError(() => composePlan(input([{ processOps: [{ op: "home-from-passwd", uid: 0 }, { op: "home-from-passwd", uid: 1 }] }]))).message).toBe('ops: op "home-from-passwd" appears 2 times; at most once is allowed');
+    expect(planError(() => composePlan(input([{ processOps: [{ op: "home-from-passwd", uid: 0, startHooks: [] }, { op: "home-from-passwd", uid: 1, startHooks: [] }] }]))).message).toBe('ops: op "home-from-passwd" appears 2 times; at most once is allowed');
   });
 
   test("safety nets: no mount or hostname change outside private namespaces", () => {

@@ -22,6 +22,7 @@ class Reader {
   };
   str = () => new TextDecoder().decode(this.bytes());
   strs = () => Array.from({ length: this.u32() }, () => this.str());
+  strsOf = <T>(item: () => T): T[] => Array.from({ length: this.u32() }, item);
   end = () => this.pos === this.buf.length;
 }
 
@@ -64,7 +65,7 @@ function decodeOp(kind: string, r: Reader): Op {
     case "sync": return o({ point: ["createRuntime"][r.u8()] });
     case "hook": return o({ name: ["createContainer", "startContainer"][r.u8()], index: r.u32(), path: r.str(), args: r.strs(), env: r.strs(), timeout: r.u32() });
     case "console": return o({ rows: r.u16(), cols: r.u16(), mountConsole: r.bool() });
-    case "home-from-passwd": return o({ uid: r.u32() });
+    case "home-from-passwd": return o({ uid: r.u32(), startHooks: r.strsOf(() => r.u32()) });
     default: return o({});
   }
 }
@@ -187,7 +188,8 @@ describe("encodePlan", () => {
     ["fractional hook timeout", (p) => ({ ...p, ops: [{ ...HOOK, timeout: 1.5 }] }), /ops\[0\]\.timeout/],
     ["NUL in a hook env entry", (p) => ({ ...p, ops: [{ ...HOOK, env: ["A=\0"] }] }), /ops\[0\]\.env\[0\]: contains a NUL/],
     ["console rows over 65535", (p) => ({ ...p, ops: [{ op: "console", rows: 65536, cols: 80, mountConsole: false }] }), /ops\[0\]\.rows/],
-    ["home-from-passwd uid past u32", (p) => ({ ...p, ops: [{ op: "home-from-passwd", uid: 2 ** 32 }] }), /ops\[0\]\.uid/],
+    ["home-from-passwd uid past u32", (p) => ({ ...p, ops: [{ op: "home-from-passwd", uid: 2 ** 32, startHooks: [] }] }), /ops\[0\]\.uid/],
+    ["home-from-passwd naming a start hook that is not there", (p) => ({ ...p, ops: [{ op: "home-from-passwd", uid: 0, startHooks: [0] }] }), /ops\[0\]\.startHooks\[0\]: no process\.startHooks\[0\]/],
     ["console mountConsole not a boolean", (p) => ({ ...p, ops: [{ op: "console", rows: 1, cols: 1, mountConsole: 1 as never }] }), /ops\[0\]\.mountConsole/],
     ["a createContainer hook in startHooks", (p) => ({ ...p, process: { ...p.process, startHooks: [HOOK] } }), /process\.startHooks\[0\]: expected a "hook" op named "startContainer"/],
     ["a non-hook op in startHooks", (p) => ({ ...p, process: { ...p.process, startHooks: [{ op: "no-new-privs" } as never] } }), /process\.startHooks\[0\]/],

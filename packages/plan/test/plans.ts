@@ -37,7 +37,7 @@ export const EVERY_OP: readonly Op[] = [
   { op: "sync", point: "createRuntime" },
   { op: "hook", name: "createContainer", index: 2, path: "/usr/bin/hook", args: ["hook", "--phase", "cc"], env: ["A=1", "B="], timeout: 7 },
   { op: "console", rows: 24, cols: 80, mountConsole: true },
-  { op: "home-from-passwd", uid: 4294967294 },
+  { op: "home-from-passwd", uid: 4294967294, startHooks: [] },
 ];
 
 export function fullPlan(): Plan {
@@ -52,7 +52,8 @@ export function fullPlan(): Plan {
       idMappings: { uid: [{ containerID: 0, hostID: 100000, size: 65536 }], gid: [{ containerID: 0, hostID: 100000, size: 65536 }, { containerID: 65536, hostID: 5, size: 1 }], setgroups: "deny" },
       timeOffsets: { monotonic: { secs: -3600, nanosecs: 5 }, boottime: { secs: 86400, nanosecs: 999999999 } },
     },
-    ops: EVERY_OP,
+    // The home op also names the start hook below (it inherits the process env).
+    ops: EVERY_OP.map((op) => (op.op === "home-from-passwd" ? { ...op, startHooks: [0] } : op)),
     process: {
       args: ["sh", "-c", "echo hi"],
       env: ["PATH=/bin", "TERM=xterm"],

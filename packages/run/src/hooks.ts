@@ -49,7 +49,8 @@ export function needsSync(hooks: Hooks | undefined): boolean {
 /**
  * A hook run by native from inside the container. runc 1.1's init replaces
  * its environment with process.env before it runs createContainer and
- * startContainer hooks, so that is what a hook without `env` gets there.
+ * startContainer hooks, so that is what a hook without `env` gets there
+ * (startContainer ones also get HOME, see placeHookOps).
  * Plan timeouts are whole seconds (the spec's are integers ≥ 1).
  */
 function hookOp(name: "createContainer" | "startContainer", hook: Hook, index: number, processEnv: readonly string[]): HookOp {
@@ -84,9 +85,13 @@ export function placeHookOps(plan: Plan, hooks: Hooks | undefined, processEnv: r
   if (at < 0) at = plan.ops.findIndex((op) => PROCESS_PHASE.has(op.op));
   if (at < 0) at = plan.ops.length;
   const startHooks = (hooks?.startContainer ?? []).map((h, i) => hookOp("startContainer", h, i, processEnv));
+  // runc's start hooks inherit its init's environment, HOME from /etc/passwd included: those
+  // without their own env get it from the same home-from-passwd op as the process.
+  const inheriting = (hooks?.startContainer ?? []).flatMap((h, i) => (h.env === undefined ? [i] : []));
+  const ops = inheriting.length === 0 ? plan.ops : plan.ops.map((op) => (op.op === "home-from-passwd" ? { ...op, startHooks: inheriting } : op));
   return {
     ...plan,
-    ops: [...plan.ops.slice(0, at), ...inserted, ...plan.ops.slice(at)],
+    ops: [...ops.slice(0, at), ...inserted, ...ops.slice(at)],
     process: startHooks.length > 0 ? { ...plan.process, startHooks } : plan.process,
   };
 }
