@@ -37,7 +37,7 @@ if [ -f native/Makefile ] && grep -q '^asan:' native/Makefile; then
   phase native-asan make -s -C native asan
 fi
 if [ -f native/Makefile ] && grep -q '^fuzz-run:' native/Makefile && command -v clang >/dev/null; then
-  phase native-fuzz make -s -C native fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+  phase native-fuzz make -s -C native fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 fi
 if [ -d test/integration ] && ls test/integration/*.test.ts >/dev/null 2>&1; then
   phase integration "$bun" test --timeout 120000 test/integration
