@@ -14,3 +14,4 @@ export {
 } from "./names.ts";
 export type { CapsSpec, CapsSpecCapabilities, CapsSpecRlimit, CapsSpecScheduler } from "./spec-like.ts";
 export { hostLsm } from "./host.ts";
+export { dedupeEnv } from "./env.ts";

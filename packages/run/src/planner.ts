@@ -4,7 +4,6 @@
  * planners' fragments. Imported lazily: only create and run pay for ajv.
  */
 import type { LoadedSpec } from "@oci-tools/spec";
-import { existsSync } from "node:fs";
 import { ToolError } from "@oci-tools/cli";
 import type { CgroupLayout, CgroupPlan } from "@oci-tools/cgroup";
 import type { Plan } from "@oci-tools/plan";
@@ -50,22 +49,6 @@ function mountCgroupLayout(layout: CgroupLayout, cg: CgroupPlan): MountCgroupLay
   return { version: 1, hierarchies };
 }
 
-/**
- * runc keeps only the ambient capabilities the kernel can raise (those in
- * permitted ∩ inheritable): its capability library ignores PR_CAP_AMBIENT_RAISE
- * failures, and `runc spec` (so `oci-spec init`) lists ambient capabilities
- * without inheritable ones. The caps planner rejects such a config; to run
- * the default config like runc does, oci-run narrows the ambient set first.
- */
-export function runcAmbient(spec: BundleSpec): BundleSpec {
-  const caps = spec.process?.capabilities;
-  if (!caps?.ambient?.length) return spec;
-  const ok = new Set((caps.permitted ?? []).filter((c) => (caps.inheritable ?? []).includes(c)));
-  const ambient = caps.ambient.filter((c) => ok.has(c));
-  if (ambient.length === caps.ambient.length) return spec;
-  return { ...spec, process: { ...spec.process!, capabilities: { ...caps, ambient } } };
-}
-
 /** Spec → Plan: oci-ns, oci-mount and oci-caps fragments composed with the cgroup and the exec fifo. */
 export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layout: CgroupLayout; cgroup: CgroupPlan }): Promise<Plan> {
   const [{ composePlan, PlanError }, { planNamespaces }, mount, caps] = await Promise.all([
@@ -74,18 +57,26 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
     import("@oci-tools/mount"),
     import("@oci-tools/caps"),
   ]);
-  spec = runcAmbient(spec);
   try {
     const namespaces = planNamespaces(spec);
+    // Host facts the planners take as input (they do no I/O themselves): whether we run in a
+    // user namespace, whether a joined netns is the host's, and the mount holding the rootfs
+    // (a shared one must be made private, or pivot_root fails with EINVAL).
+    const facts = mount.hostFacts(namespaces, ctx.rootfs);
     const rootfs = mount.planRootfs(spec, {
       bundleDir: ctx.bundle,
       namespaces,
       noPivot: ctx.noPivot,
       sourceKinds: mount.sourceKindsFor(spec, ctx.bundle),
       cgroupLayout: mountCgroupLayout(host.layout, host.cgroup),
-      procKcore: existsSync("/proc/kcore"),
+      procKcore: facts.procKcore,
+      runningInUserNs: facts.runningInUserNs,
+      joinedNetnsIsHost: facts.joinedNetnsIsHost,
+      ...(facts.rootfsParentMount ? { rootfsParentMount: facts.rootfsParentMount } : {}),
     });
-    const processFragment = caps.planProcess(spec);
+    // A missing AppArmor/SELinux is a clear planning error, not a failed write in the init.
+    const wantsLsm = Boolean(spec.process?.apparmorProfile || spec.process?.selinuxLabel);
+    const processFragment = caps.planProcess(spec, wantsLsm ? { hostLsm: caps.hostLsm() } : {});
     const proc = spec.process;
     if (!proc) throw new PlanError("process", "a container needs a process to run");
     const plan = composePlan({
@@ -93,7 +84,7 @@ export async function buildPlan(spec: BundleSpec, ctx: PlanContext, host: { layo
       stage0: ctx.stage0,
       cgroupProcs: ctx.cgroupProcs,
       fragments: [{ namespaces }, rootfs, processFragment],
-      process: { args: proc.args ?? [], env: proc.env ?? [], preserveFds: ctx.preserveFds, ...(ctx.execFifo === undefined ? {} : { execFifo: ctx.execFifo }) },
+      process: { args: proc.args ?? [], env: caps.dedupeEnv(proc.env ?? []), preserveFds: ctx.preserveFds, ...(ctx.execFifo === undefined ? {} : { execFifo: ctx.execFifo }) },
     });
     // Hooks: a sync op + createContainer hook ops before pivot_root, startContainer hooks in process.startHooks.
     const hooked = placeHookOps(plan, spec.hooks, proc.env ?? []);
