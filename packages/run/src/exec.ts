@@ -115,18 +115,6 @@ function execProcessSpec(spec: LoadedSpec, o: ExecOptions): Process {
   return p;
 }
 
-/** runc keeps the last of repeated NAME= entries (--env after config.json's), in first-seen order. */
-function lastWins(env: readonly string[]): string[] {
-  const byName = new Map<string, string>();
-  for (const e of env) {
-    const eq = e.indexOf("=");
-    const name = eq < 0 ? e : e.slice(0, eq);
-    if (!byName.has(name)) byName.set(name, e);
-    else byName.set(name, e); // Map keeps the first insertion's position
-  }
-  return [...byName.values()];
-}
-
 function describeInitError(e: InitErrorMessage): string {
   if (e.opName === "exec" || e.message.startsWith("exec:")) return e.message;
   const where = e.op >= 0 ? `op ${e.op} (${e.opName}): ` : e.opName && !e.message.startsWith(e.opName) ? `${e.opName}: ` : "";
@@ -168,7 +156,7 @@ export async function buildExecPlan(rec: ContainerRecord, spec: LoadedSpec, proc
       stage0: o.stage0,
       cgroupProcs: rec.cgroup ? cgroupProcsFiles(rec.cgroup) : [],
       fragments: [{ namespaces: { join: namespaceJoins(rec.pid), create: [] } }, { processOps: fragment.processOps }],
-      process: { args: p.args, env: lastWins(p.env ?? []), preserveFds: o.preserveFds },
+      process: { args: p.args, env: caps.dedupeEnv(p.env ?? []), preserveFds: o.preserveFds },
     });
     // No /dev/console for an exec'd process (runc mounts it for the init only).
     return p.terminal ? withConsole(plan, consoleOp(p.consoleSize, false)) : plan;
