@@ -110,6 +110,33 @@ describe("an interactive session through a real terminal (tmux)", () => {
   }, 60_000);
 });
 
+describe("exec --tty in the foreground (tmux)", () => {
+  test("a shell on a new pty of the container: not pid 1, exit 4 → host status 4, host terminal restored", async () => {
+    const b = await env.bundle("exec-tty", { edit: (c) => (c.process.args = ["sleep", "600"]) });
+    const id = env.id("exectty");
+    expect(env.ociRun("run", "--detach", "--bundle", b, id).code).toBe(0);
+    const session = `${id}-tmux`;
+    const out = `${env.dir}/exectmux`;
+    const argv = [...toolCommand("oci-run"), "--root", env.root, "exec", "--tty", id, "sh"].map(shq).join(" ");
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", "bash", "--norc", "--noprofile");
+    try {
+      tmux("send-keys", "-t", session, `stty -a > ${out}.before; ${argv}; echo "status=$?" > ${out}.status; stty -a > ${out}.after`, "Enter");
+      await waitForPane(session, /^\/ #\s*$/m);
+      tmux("send-keys", "-t", session, "tty; echo pid=$$; stty size", "Enter");
+      const pane = await waitForPane(session, /^24 80\s*$/m);
+      expect(pane).toMatch(/^\/dev\/pts\/\d+\s*$/m);
+      expect(Number(/pid=(\d+)/.exec(pane)![1])).toBeGreaterThan(1);
+      tmux("send-keys", "-t", session, "exit 4", "Enter");
+      expect(await waitForFile(`${out}.status`)).toBe("status=4\n");
+      expect(await waitForFile(`${out}.after`)).toBe(readFileSync(`${out}.before`, "utf8"));
+      expect(JSON.parse(env.ociRun("state", id).stdout).status).toBe("running"); // the container lives on
+    } finally {
+      spawnSync("tmux", ["kill-session", "-t", session]);
+      env.ociRun("delete", "--force", id);
+    }
+  }, 60_000);
+});
+
 const SESSION = "tty; echo pid=$$; hostname; ls -ln /dev/console | sed 's/ \\+/ /g' | cut -d' ' -f1,5,6; exit 3\n";
 
 /** Drives a shell through a console socket: the lines it printed, the name the fd came with. */
