@@ -110,6 +110,37 @@ describe("an interactive session through a real terminal (tmux)", () => {
   }, 60_000);
 });
 
+describe("the host terminal comes back on other ways out", () => {
+  test("SIGTERM to oci-run is forwarded, and a container killed from outside: raw mode undone both times", async () => {
+    const b = await env.bundle("tty-signals", {
+      edit: (c) => ((c.process.terminal = true), (c.process.args = ["sh", "-c", "trap 'exit 9' TERM; echo ready; while :; do sleep 0.05; done"])),
+    });
+    const session = `${env.id("sig")}-tmux`;
+    const out = `${env.dir}/sigtmux`;
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", "bash", "--norc", "--noprofile");
+    try {
+      for (const [n, how] of [[1, "term"], [2, "kill"]] as const) {
+        const id = env.id(`sig${n}`);
+        const argv = [...toolCommand("oci-run"), "--root", env.root, "run", "--bundle", b, id].map(shq).join(" ");
+        tmux("send-keys", "-t", session, `clear; stty -a > ${out}${n}.before; ${argv}; echo "status=$?" > ${out}${n}.status; stty -a > ${out}${n}.after`, "Enter");
+        // Started (so the pane was cleared before), then the trap is set once "ready" shows.
+        for (let i = 0; i < 300 && !env.ociRun("state", id).stdout.includes('"running"'); i++) await Bun.sleep(20);
+        await waitForPane(session, /^ready\s*$/m);
+        if (how === "term") {
+          const pids = spawnSync("pgrep", ["-f", ` run --bundle ${b} ${id}$`], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+          expect(pids).toHaveLength(1); // oci-run itself
+          process.kill(Number(pids[0]), "SIGTERM");
+        }
+        else expect(env.ociRun("kill", id, "KILL").code).toBe(0);
+        expect(await waitForFile(`${out}${n}.status`)).toBe(how === "term" ? "status=9\n" : "status=137\n");
+        expect(await waitForFile(`${out}${n}.after`)).toBe(readFileSync(`${out}${n}.before`, "utf8"));
+      }
+    } finally {
+      spawnSync("tmux", ["kill-session", "-t", session]);
+    }
+  }, 60_000);
+});
+
 describe("exec --tty in the foreground (tmux)", () => {
   test("a shell on a new pty of the container: not pid 1, exit 4 → host status 4, host terminal restored", async () => {
     const b = await env.bundle("exec-tty", { edit: (c) => (c.process.args = ["sleep", "600"]) });
