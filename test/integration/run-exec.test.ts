@@ -238,8 +238,12 @@ describe("attacks from inside the container during exec", () => {
     }
     expect(JSON.parse(env.ociRun("state", cid).stdout).status).toBe("running"); // the attacker kept sweeping
     // Control: a container process that does hold an fd above 2 is found by the same sweep.
-    expect(env.ociRun("exec", cid, "sh", "-c", "exec 5</etc/passwd; sleep 1.5").code).toBe(0);
-    const found = env.ociRun("exec", cid, "sh", "-c", "cat /dev/shm/found 2>/dev/null; true").stdout.trim().split("\n").filter(Boolean);
+    expect(env.ociRun("exec", "--detach", cid, "sh", "-c", "exec 5</etc/passwd; sleep 20").code).toBe(0);
+    // Read from the host (an exec'd `cat` would itself hold the file as fd 3 for the sweep to see).
+    const attacker = JSON.parse(env.ociRun("state", cid).stdout).pid as number;
+    const readFound = () => (existsSync(`/proc/${attacker}/root/dev/shm/found`) ? readFileSync(`/proc/${attacker}/root/dev/shm/found`, "utf8") : "").trim().split("\n").filter(Boolean);
+    let found = readFound();
+    for (let i = 0; i < 100 && !found.some((l) => / 5 \/etc\/passwd$/.test(l)); i++, await Bun.sleep(100)) found = readFound();
     expect(env.ociRun("exec", cid, "touch", "/dev/shm/stop").code).toBe(0); // the attacker (pid 1) ends
     expect(found.filter((l) => / 5 \/etc\/passwd$/.test(l)).length).toBeGreaterThan(0);
     expect(found.filter((l) => !/ 5 \/etc\/passwd$/.test(l))).toEqual([]);
