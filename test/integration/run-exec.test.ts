@@ -5,7 +5,7 @@
  * through /proc/<pid>/exe, leaked fds).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { freeze, thaw, type CgroupPlan } from "../../packages/cgroup/src/index.ts";
 import { TestEnv } from "../lib/container.ts";
@@ -63,6 +63,33 @@ describe("exec joins the container", () => {
     // and it is not the host's (the test would pass vacuously otherwise)
     expect(readlinkSync(`/proc/${initPid}/ns/mnt`)).not.toBe(readlinkSync("/proc/self/ns/mnt"));
     expect(readlinkSync(`/proc/${initPid}/ns/pid`)).not.toBe(readlinkSync("/proc/self/ns/pid"));
+  });
+
+  test("a container with its own user namespace: joined first, the mapping applies", async () => {
+    const b = await env.bundle("userns", {
+      edit: (c) => {
+        c.process.args = ["sleep", "1000"];
+        c.linux.namespaces.push({ type: "user" });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      },
+    });
+    const cid = env.id("userns");
+    chmodSync(env.dir, 0o755); // mkdtemp's 0700 would keep the mapped root out of the bundle
+    const run = env.ociRun("run", "--detach", "--bundle", b, cid);
+    expect(run.stderr).toBe("");
+    try {
+      const pid = JSON.parse(env.ociRun("state", cid).stdout).pid as number;
+      const r = env.ociRun("exec", cid, "sh", "-c", `for n in ${NS.join(" ")}; do echo "$n $(readlink /proc/self/ns/$n)"; done; id -u; cat /proc/self/uid_map`);
+      expect(r.stderr).toBe("");
+      const lines = r.stdout.trim().split("\n");
+      expect(lines.slice(0, NS.length).join("\n")).toBe(NS.map((n) => `${n} ${readlinkSync(`/proc/${pid}/ns/${n}`)}`).join("\n"));
+      expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync("/proc/self/ns/user"));
+      expect(lines[NS.length]).toBe("0");
+      expect(lines[NS.length + 1]!.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
+    } finally {
+      env.ociRun("delete", "--force", cid);
+    }
   });
 
   test("the container's cgroup, its root, and a pid inside its pid namespace", () => {
