@@ -37,8 +37,11 @@ function setTerminal(bundle: string, edit: (c: Record<string, any>) => void = ()
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** A tmux server of our own (-S in the scratch dir), so a user's tmux is never touched; it exits with its last session. */
+const tmuxSocket = () => `${env.dir}/tmux.sock`;
+
 function tmux(...args: string[]): string {
-  const r = spawnSync("tmux", args, { encoding: "utf8" });
+  const r = spawnSync("tmux", ["-S", tmuxSocket(), ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`tmux ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
@@ -105,7 +108,7 @@ describe("an interactive session through a real terminal (tmux)", () => {
       expect(await waitForFile(`${out}.read`)).toBe("read=typed\n");
       expect(existsSync(`${env.root}/${id}`)).toBe(false); // run deleted it
     } finally {
-      spawnSync("tmux", ["kill-session", "-t", session]);
+      spawnSync("tmux", ["-S", tmuxSocket(), "kill-session", "-t", session]);
     }
   }, 60_000);
 });
@@ -136,7 +139,7 @@ describe("the host terminal comes back on other ways out", () => {
         expect(await waitForFile(`${out}${n}.after`)).toBe(readFileSync(`${out}${n}.before`, "utf8"));
       }
     } finally {
-      spawnSync("tmux", ["kill-session", "-t", session]);
+      spawnSync("tmux", ["-S", tmuxSocket(), "kill-session", "-t", session]);
     }
   }, 60_000);
 });
@@ -162,7 +165,7 @@ describe("exec --tty in the foreground (tmux)", () => {
       expect(await waitForFile(`${out}.after`)).toBe(readFileSync(`${out}.before`, "utf8"));
       expect(JSON.parse(env.ociRun("state", id).stdout).status).toBe("running"); // the container lives on
     } finally {
-      spawnSync("tmux", ["kill-session", "-t", session]);
+      spawnSync("tmux", ["-S", tmuxSocket(), "kill-session", "-t", session]);
       env.ociRun("delete", "--force", id);
     }
   }, 60_000);
