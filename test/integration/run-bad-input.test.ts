@@ -65,6 +65,22 @@ describe("bad input fails clearly and leaves nothing", () => {
     expect(r.code).toBe(0);
   });
 
+  test("an AppArmor profile or SELinux label on a host without that LSM: a clear error (this host has neither)", async () => {
+    const lsms = existsSync("/sys/kernel/security/lsm") ? require("node:fs").readFileSync("/sys/kernel/security/lsm", "utf8") : "";
+    for (const [field, value, lsm, name] of [
+      ["apparmorProfile", "docker-default", "apparmor", "AppArmor"],
+      ["selinuxLabel", "system_u:system_r:container_t:s0", "selinux", "SELinux"],
+    ] as const) {
+      if (lsms.split(",").includes(lsm)) {
+        console.log(`skipped: ${name} is enabled on this host`);
+        continue;
+      }
+      const b = await env.bundle(`lsm-${lsm}`, { edit: (c) => ((c.process[field] = value), (c.process.args = ["true"])) });
+      const id = env.id(`lsm-${lsm}`);
+      expectCleanFailure(env.ociRun("run", "-b", b, id), id, `process.${field}: ${name} is not enabled on this host`);
+    }
+  });
+
   test("a missing bundle", () => {
     const id = env.id("nobundle");
     expectCleanFailure(env.ociRun("create", "-b", `${env.dir}/does-not-exist`, id), id, "no such file or directory");
