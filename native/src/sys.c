@@ -55,24 +55,8 @@ int open_proc_write(const char *rel) {
 API int ocisys_is_procfs_fd(int fd) { return NEG(fd_is_procfs(fd)); }
 
 API int ocisys_send_fd(int sock, int fd, const void *payload, int len) {
-  char dummy = 0;
-  struct iovec iov = {len > 0 ? (void *)payload : &dummy, len > 0 ? (size_t)len : 1};
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  return r < 0 ? -errno : 0;
+  char dummy = 0; /* SCM_RIGHTS needs at least one byte of data to ride on */
+  return send_fd(sock, fd, len > 0 ? payload : &dummy, len > 0 ? (size_t)len : 1) < 0 ? -errno : 0;
 }
 
 /* Receives one fd (returned) and up to cap payload bytes (count in *len). */
