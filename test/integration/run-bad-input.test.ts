@@ -6,20 +6,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { TestEnv, type Result } from "../lib/container.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
-let before: Leak[];
 
 beforeAll(() => {
-  before = findLeaks();
   env = new TestEnv();
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 function cgroupsNamed(id: string): string[] {

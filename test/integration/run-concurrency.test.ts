@@ -5,23 +5,18 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { TestEnv, type Result } from "../lib/container.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 const N = 50;
 let env: TestEnv;
-let before: Leak[];
 let bundle: string;
 
 beforeAll(async () => {
-  before = findLeaks();
   env = new TestEnv();
   bundle = await env.bundle("par", { edit: (c) => (c.process.args = ["sleep", "300"]) });
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 function ok(r: Result, what: string) {

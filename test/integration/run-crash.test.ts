@@ -7,22 +7,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { TestEnv } from "../lib/container.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
 let bundle: string;
-let before: Leak[];
 
 beforeAll(async () => {
-  before = findLeaks();
   env = new TestEnv();
   bundle = await env.bundle("crash", { edit: (c) => (c.process.args = ["sleep", "300"]) });
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 function cgroupsNamed(id: string): string[] {

@@ -10,15 +10,12 @@ import { spawn } from "node:child_process";
 import { freeze, thaw, type CgroupPlan } from "../../packages/cgroup/src/index.ts";
 import { TestEnv } from "../lib/container.ts";
 import { toolCommand } from "../lib/tools.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
-let before: Leak[];
 let id: string;
 let initPid: number;
 
 beforeAll(async () => {
-  before = findLeaks();
   env = new TestEnv();
   const b = await env.bundle("exec", { edit: (c) => (c.process.args = ["sleep", "1000"]) });
   id = env.id("exec");
@@ -28,9 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 const NS = ["user", "ipc", "uts", "net", "pid", "cgroup", "time", "mnt"];

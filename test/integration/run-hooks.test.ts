@@ -13,7 +13,6 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from "node:path";
 import { TestEnv } from "../lib/container.ts";
 import { repoRoot } from "../lib/tools.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 const SEED = JSON.parse(readFileSync("/work/shared/fixtures/seed-config-fragments.json", "utf8")) as { hooks: Record<string, Array<Record<string, unknown>>> };
 const hasRunc = spawnSync("runc", ["--version"]).status === 0;
@@ -21,17 +20,13 @@ const hasRunc = spawnSync("runc", ["--version"]).status === 0;
 process.env.HOOK_TEST_MARK = "inherited";
 
 let env: TestEnv;
-let before: Leak[];
 
 beforeAll(() => {
-  before = findLeaks();
   env = new TestEnv();
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 /** Env lines a hook sees, minus the shell's own and Bun's wrapper variable (uncompiled runs only). */

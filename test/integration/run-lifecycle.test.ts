@@ -7,23 +7,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { TestEnv } from "../lib/container.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
 let bundle: string;
-let before: Leak[];
 
 beforeAll(async () => {
-  before = findLeaks();
   env = new TestEnv();
   // A long-running init that traps TERM (pid 1 ignores signals without a handler).
   bundle = await env.bundle("life", { edit: (c) => (c.process.args = ["sh", "-c", "trap 'exit 42' TERM; while :; do sleep 0.05; done"]) });
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 function state(id: string): Record<string, unknown> {

@@ -7,21 +7,16 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { TestEnv } from "../lib/container.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 const hasRunc = spawnSync("runc", ["--version"]).status === 0;
 let env: TestEnv;
-let before: Leak[];
 
 beforeAll(() => {
-  before = findLeaks();
   env = new TestEnv();
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 /** mountinfo without mount ids, anonymous device numbers and the container's id. */

@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { TestEnv } from "../lib/container.ts";
 import { SEED_CAP_MASK, seedBundle, type SeedBundle } from "../lib/seed.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
 let seed: SeedBundle;
 let out = "";
 let err = "";
 let code = -1;
-let before: Leak[];
 
 const SCRIPT = [
   "grep -E '^(CapBnd|CapEff|CapPrm|CapInh|CapAmb|NoNewPrivs):' /proc/self/status",
@@ -28,7 +26,6 @@ const SCRIPT = [
 ].join("; ");
 
 beforeAll(async () => {
-  before = findLeaks();
   env = new TestEnv();
   seed = await seedBundle(env, "seed", ["sh", "-c", SCRIPT]);
   const r = env.ociRun("run", "--bundle", seed.bundle, env.id("seed"));
@@ -38,9 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 const line = (key: string) => out.split("\n").find((l) => l.startsWith(key)) ?? "";

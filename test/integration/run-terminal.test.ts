@@ -11,20 +11,15 @@ import { TestEnv, type Result } from "../lib/container.ts";
 import { seedBundle } from "../lib/seed.ts";
 import { startRecvtty } from "../lib/recvtty.ts";
 import { toolCommand } from "../lib/tools.ts";
-import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 let env: TestEnv;
-let before: Leak[];
 
 beforeAll(() => {
-  before = findLeaks();
   env = new TestEnv();
 });
 
 afterAll(() => {
-  env.cleanup();
-  const leaks = newLeaks(before, env.markers);
-  if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
+  env.finish();
 });
 
 function setTerminal(bundle: string, edit: (c: Record<string, any>) => void = () => {}): void {

@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } fr
 import { join } from "node:path";
 import { ID_PREFIX, makeBundle, scratchDir, type BundleOptions } from "./bundle.ts";
 import { toolCommand } from "./tools.ts";
+import { findLeaks, formatLeaks, newLeaks, type Leak } from "../leak-check.ts";
 
 export interface Result {
   readonly code: number;
@@ -18,6 +19,8 @@ export interface Result {
 let counter = 0;
 
 export class TestEnv {
+  /** What already existed (other sessions' leftovers are not this file's leaks). */
+  private readonly leaksBefore: Leak[] = findLeaks();
   readonly dir = scratchDir();
   readonly root = join(this.dir, "root");
   readonly runcRoot = join(this.dir, "runc-root");
@@ -110,6 +113,13 @@ export class TestEnv {
     if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr}`);
     this.netns.push(name);
     return `/var/run/netns/${name}`;
+  }
+
+  /** cleanup(), then fail if anything this env made (mounts, cgroups, processes, netns, state) is left. */
+  finish(): void {
+    this.cleanup();
+    const leaks = newLeaks(this.leaksBefore, this.markers);
+    if (leaks.length) throw new Error(`leaked:\n${formatLeaks(leaks)}`);
   }
 
   cleanup(): void {
