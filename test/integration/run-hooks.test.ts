@@ -375,6 +375,25 @@ describe("failures", () => {
     expect(order(rec)).toEqual(["poststop-1", "poststop-2", "poststop-1", "poststop-2"]);
   }, 30_000);
 
+  test("a failed create whose poststop hook fails too: one error line (the JSON log podman reads as one object)", async () => {
+    const rec = join(env.dir, "both-fail-seen");
+    const pre = recorder(rec, "prestart", failing("prestart"));
+    const post = recorder(rec, "poststop", failing("poststop"));
+    const bundle = await env.bundle("both-fail", { edit: (c) => ((c.process.args = ["true"]), (c.hooks = { prestart: [{ path: pre }], poststop: [{ path: post }] })) });
+    const id = env.id("both-fail");
+    const log = join(env.dir, "both-fail.log");
+    const r = env.ociRun("--log", log, "--log-format", "json", "create", "-b", bundle, id);
+    expect(r.code).toBe(1);
+    const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe("error");
+    expect(String(lines[0]!.msg)).toContain(`error running prestart hook #0 (${pre})`);
+    expect(String(lines[0]!.msg)).toContain(`error running poststop hook #0 (${post})`);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(order(rec)).toEqual(["prestart", "poststop"]);
+    expectGone(id);
+  });
+
   test("SIGINT while a prestart hook runs: create waits for the hook, then rolls back (130) and runs nothing more", async () => {
     const rec = join(env.dir, "intr-seen");
     const hooks = { prestart: [{ path: recorder(rec, "prestart", "sleep 1\n") }], createRuntime: [{ path: recorder(rec, "createRuntime") }] };

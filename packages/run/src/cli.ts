@@ -46,7 +46,6 @@ async function runCreate(a: Parameters<CommandDef["run"]>[0], stage0: "exit" | "
       systemdCgroup: g.systemdCgroup,
       stage0,
       startAtOnce,
-      warn: warner(g),
     });
 }
 

@@ -21,7 +21,7 @@ import { buildPlan, loadBundleSpec } from "./planner.ts";
 import { readProcStat } from "./proc.ts";
 import { EXEC_FIFO, LOCK_FILE, type ContainerRecord, type StateStore } from "./state.ts";
 import { destroyContainer } from "./lifecycle.ts";
-import { hasHooks, needsSync, recordedHooks, runCreateHooks, runPoststop, stderrWarn, type Warn } from "./hooks.ts";
+import { hasHooks, needsSync, recordedHooks, runCreateHooks, runPoststop } from "./hooks.ts";
 import { rfc3339Nano } from "./timefmt.ts";
 import { SPEC_VERSION } from "./version.ts";
 
@@ -41,8 +41,6 @@ export interface CreateOptions {
    * saves `run` a start round trip (state, lock, fifo) on its hot path.
    */
   readonly startAtOnce?: boolean;
-  /** Where poststop failures after a failed create go (default: stderr). */
-  readonly warn?: Warn | undefined;
 }
 
 export interface Created {
@@ -242,9 +240,12 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     tty?.close();
     rollback();
     // runc runs poststop when a create it started fails (runtime-spec: a failed prestart continues at delete).
-    if (dirMade && record.hooks?.poststop) await runPoststop(record, o.warn ?? stderrWarn, bundle);
-    if (e instanceof ToolError) throw e;
-    throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });
+    // Their warnings join the one error line: podman reads a failed command's JSON log as a single object.
+    const warnings: string[] = [];
+    if (dirMade && record.hooks?.poststop) await runPoststop(record, (m) => void warnings.push(m), bundle);
+    const also = warnings.length ? `; then ${warnings.join("; ")}` : "";
+    if (e instanceof ToolError) throw also ? new ToolError(`${e.message}${also}`, e.exitCode, { cause: e }) : e;
+    throw new ToolError(`create ${o.id}: ${e instanceof Error ? e.message : String(e)}${also}`, 1, { cause: e });
   } finally {
     // Failed: restore default signal handling. Committed: keep the (now no-op)
     // handlers so a late SIGINT cannot kill us with a misleading status.
