@@ -64,8 +64,10 @@ static int op_seccomp(const struct op *o) {
 }
 
 static int op_chdir(struct init_ctx *c, const struct op *o) {
-  /* Safety rule 2: the cwd must resolve inside the root; never a leaked host fd. */
-  int fd = ensure_in_root(c->root_fd, o->s1, 0755, CREATE_DIR);
+  /* Safety rule 2: the cwd must resolve inside the root; never a leaked host fd.
+   * Not created here: the init's cwd was made by a mkdir op while / was still
+   * writable (runc's order), and exec into a missing cwd fails, as in runc. */
+  int fd = open_in_root(c->root_fd, o->s1, O_PATH | O_DIRECTORY);
   if (fd < 0) return fail_errno(errno, "chdir to cwd (\"%s\") set in config.json", o->s1);
   int r = fchdir(fd);
   int e = errno;

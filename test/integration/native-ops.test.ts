@@ -333,8 +333,8 @@ describe("process ops", () => {
     expect(out).toContain("Operation not permitted");
   });
 
-  test("chdir: created when missing", async () => {
-    const out = await ok("pwd", { ops: [{ op: "chdir", path: "/work/dir" }] });
+  test("chdir after a mkdir op (how planners give the init a missing cwd)", async () => {
+    const out = await ok("pwd", { ops: [{ op: "mkdir", path: "/work/dir", mode: 0o755 }, { op: "chdir", path: "/work/dir" }] });
     expect(out).toBe("/work/dir\n");
   });
 });

@@ -105,6 +105,15 @@ describe("rule 2: no host fd reaches the container; cwd stays inside", () => {
   });
 });
 
+describe("chdir", () => {
+  test("a missing directory is an error, not created (the init's cwd comes from a mkdir op)", async () => {
+    const fs = rootfs();
+    const r = await runPlan(sh(fs.rootfs, "pwd", { ops: [{ op: "chdir", path: "/not/there" }] }));
+    expect(r.error).toMatchObject({ opName: "chdir", errno: "ENOENT" });
+    expect(existsSync(join(fs.rootfs, "not"))).toBe(false);
+  });
+});
+
 describe("rule 3: the runtime binary cannot be reached through /proc/<pid>/exe", () => {
   test("a waiting init runs from a sealed memfd; opening its exe for writing fails; the file on disk is unchanged", async () => {
     const fs = rootfs();

@@ -105,6 +105,14 @@ describe("exec joins the container", () => {
     }
   });
 
+  test("--cwd that does not exist fails like runc (chdir to cwd …), and creates nothing", () => {
+    const r = env.ociRun("exec", "--cwd", "/no/such/dir", id, "pwd");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('chdir to cwd ("/no/such/dir") set in config.json');
+    expect(r.stderr.toLowerCase()).toContain("no such file or directory");
+    expect(env.ociRun("exec", id, "test", "-e", "/no").code).toBe(1);
+  });
+
   test("user, groups, cwd and env from the flags", () => {
     const r = env.ociRun("exec", "--user", "1000:1001", "--additional-gids", "5", "-g", "7", "--cwd", "/", "--env", "FOO=bar", id, "sh", "-c", 'echo "$(id -u) $(id -g) $(id -G) $(pwd) $FOO"');
     expect(r.stderr).toBe("");

@@ -183,7 +183,7 @@ export type Op =
     }
   /** Install a classic BPF seccomp filter (sock_filter array, 8 bytes each). */
   | { readonly op: "seccomp"; readonly filter: Uint8Array; readonly flags: number }
-  /** chdir(path) inside the container; created (0755) when missing; refused unless it resolves inside the root. */
+  /** chdir(path) inside the container; refused unless it resolves inside the root; not created (planners add a mkdir op where the cwd may be missing). */
   | { readonly op: "chdir"; readonly path: string }
   /**
    * Set HOME in the process's environment from the container's /etc/passwd
