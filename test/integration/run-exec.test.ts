@@ -105,6 +105,19 @@ describe("exec joins the container", () => {
     }
   });
 
+  test("exec takes its defaults from the config saved at create, not the bundle's current one (as runc)", async () => {
+    const b = await env.bundle("saved", { edit: (c) => ((c.process.args = ["sleep", "1000"]), (c.process.env = ["PATH=/bin:/usr/bin", "WHICH=at-create"])) });
+    const cid = env.id("saved");
+    expect(env.ociRun("run", "-d", "-b", b, cid).code).toBe(0);
+    const path = `${b}/config.json`;
+    const config = JSON.parse(readFileSync(path, "utf8"));
+    config.process.env = ["PATH=/bin:/usr/bin", "WHICH=edited-later"];
+    writeFileSync(path, JSON.stringify(config));
+    const r = env.ociRun("exec", cid, "sh", "-c", "echo $WHICH");
+    expect(r.stdout).toBe("at-create\n");
+    expect(env.ociRun("delete", "--force", cid).code).toBe(0);
+  });
+
   test("--cwd that does not exist fails like runc (chdir to cwd …), and creates nothing", () => {
     const r = env.ociRun("exec", "--cwd", "/no/such/dir", id, "pwd");
     expect(r.code).not.toBe(0);

@@ -197,6 +197,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // survive our own death (the page cache does), and after a power loss
     // there is no process or cgroup left to clean up.
     store.write(record, { durable: false });
+    store.writeConfig(o.id, spec);
     crashPoint("record");
     if (interrupted) throw new ToolError(`create ${o.id}: interrupted by ${interrupted}`, signalStatus(interrupted));
     createCgroup(cgroup);

@@ -176,10 +176,11 @@ export async function execInContainer(store: StateStore, o: ExecOptions): Promis
   if (status === "stopped" || status === "creating") throw new ToolError(`exec ${o.id}: cannot exec in a stopped container`);
   if (status === "paused") throw new ToolError(`exec ${o.id}: cannot exec in a paused container`);
 
-  const { loadSpec } = await import("@oci-tools/spec");
+  const { specFromValue } = await import("@oci-tools/spec");
   let spec: LoadedSpec;
   try {
-    spec = loadSpec(rec.bundle);
+    // The config saved at create (runc's behaviour), checked again as any input is.
+    spec = specFromValue(store.readConfig(o.id), `${o.id}'s saved config`);
   } catch (e) {
     throw new ToolError(`exec ${o.id}: ${(e as Error).message.replace(/\s*\n\s*/g, "; ")}`);
   }

@@ -12,6 +12,7 @@ import { errors } from "./errors.ts";
 export const STATE_FILE = "state.json";
 export const LOCK_FILE = "lock";
 export const EXEC_FIFO = "exec.fifo";
+export const CONFIG_FILE = "config.json";
 
 /** What oci-run records about a container (a superset of the runtime-spec state). */
 export interface ContainerRecord {
@@ -104,6 +105,24 @@ export class StateStore {
       closeSync(fd);
     }
     renameSync(tmp, `${dir}/${STATE_FILE}`);
+  }
+
+  /**
+   * The config the container was created from, as loaded (upgraded, with
+   * defaults): `exec` takes its process defaults from here, not from the
+   * bundle, which may have changed since (runc keeps it in its state too).
+   */
+  writeConfig(id: string, config: unknown): void {
+    const fd = openSync(`${this.dir(id)}/${CONFIG_FILE}`, C.O_WRONLY | C.O_CREAT | C.O_TRUNC, 0o600);
+    try {
+      writeSync(fd, JSON.stringify(config));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  readConfig(id: string): unknown {
+    return JSON.parse(readFileSync(`${this.dir(id)}/${CONFIG_FILE}`, "utf8"));
   }
 
   remove(id: string): void {
