@@ -44,17 +44,32 @@ if [ -d test/integration ] && ls test/integration/*.test.ts >/dev/null 2>&1; the
   count_bun "$logdir/integration.log"
 fi
 if [ -d test/v2 ] && ls test/v2/*.test.ts >/dev/null 2>&1; then
-  # The host is cgroup v1 (hybrid); the v2 suite runs in a VM with pure cgroup v2.
-  phase cgroup-v2 bash "$repo/../shared/vm/run-in-vm.sh" --timeout 900 --share "$repo" --workdir "$repo" \
-    --env OCI_TOOLS_BIN_DIR --env OCI_TOOLS_NATIVE_DIR -- "$bun" test --timeout 300000 test/v2
+  # On a pure cgroup v2 host the v2 suite runs here; on a v1 or hybrid host (the
+  # project machine) it runs in a throwaway VM with pure cgroup v2, through the
+  # VM script that the workplace keeps beside the repository.
+  vm="$repo/../shared/vm/run-in-vm.sh"
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    phase cgroup-v2 "$bun" test --timeout 300000 test/v2
+  elif [ -f "$vm" ]; then
+    phase cgroup-v2 bash "$vm" --timeout 900 --share "$repo" --workdir "$repo" \
+      --env OCI_TOOLS_BIN_DIR --env OCI_TOOLS_NATIVE_DIR -- "$bun" test --timeout 300000 test/v2
+  elif [ "${CI:-}" = true ]; then
+    echo "=== cgroup-v2: this host is not cgroup v2 and $vm is missing"
+    phase_failures+=("cgroup-v2(no-vm)")
+    touch "$logdir/cgroup-v2.log"
+  else
+    echo "=== cgroup-v2: SKIPPED: this host is not cgroup v2 and there is no $vm to boot one"
+    : > "$logdir/cgroup-v2.log"
+    v2_optional=1
+  fi
   count_bun "$logdir/cgroup-v2.log"
   # The v2 tests skip themselves where /sys/fs/cgroup is not cgroup2: in the VM
   # none may skip, and zero tests run (a VM that did not boot, a broken
   # detection) is a failure, not a pass.
   v2_pass=$(grep -Eo '^ *[0-9]+ pass$' "$logdir/cgroup-v2.log" | tail -1 | tr -dc 0-9)
   v2_skip=$(grep -Eo '^ *[0-9]+ skip$' "$logdir/cgroup-v2.log" | tail -1 | tr -dc 0-9)
-  if [ "${v2_pass:-0}" -eq 0 ] || [ "${v2_skip:-0}" -ne 0 ]; then
-    echo "=== cgroup-v2: ${v2_pass:-0} tests passed and ${v2_skip:-0} skipped in the VM: the v2 suite did not really run"
+  if [ -z "${v2_optional:-}" ] && { [ "${v2_pass:-0}" -eq 0 ] || [ "${v2_skip:-0}" -ne 0 ]; }; then
+    echo "=== cgroup-v2: ${v2_pass:-0} tests passed and ${v2_skip:-0} skipped: the v2 suite did not really run"
     phase_failures+=("cgroup-v2(not-run)")
   fi
 fi
