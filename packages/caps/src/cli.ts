@@ -5,8 +5,8 @@
  *                                        no_new_privs, … and run CMD (like setpriv(1))
  */
 import type { CommandDef, ToolDef } from "@oci-tools/cli";
-import { composePlan, type Op, type PlanFragment } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
+import { type Op } from "@oci-tools/plan";
+import { asToolError, readSpec, runPiece, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { hostLsm } from "./host.ts";
 import { capabilityNames } from "./names.ts";
 import { planProcess } from "./plan.ts";
@@ -52,16 +52,8 @@ const commands: CommandDef[] = [
     flags: SPEC_FLAGS,
     positionals: [{ name: "command", describe: "the command and its arguments", variadic: true }],
     stopParsingAfter: 1,
-    run: async (a) => {
-      const args = commandWords(a);
-      const { spec } = await readSpec(a);
-      const plan = asToolError(() => {
-        // Warnings (ambient caps the kernel would not raise) are for `plan`; exec is quiet like runc.
-        const fragment: PlanFragment = planProcess(spec, { hostLsm: hostLsm(), chdir: false, home: false });
-        return composePlan({ containerId: "oci-caps", stage0: "wait", fragments: [fragment], process: { args, env: callerEnv(), preserveFds: 0 } });
-      });
-      return runForeground(plan);
-    },
+    // Warnings (ambient caps the kernel would not raise) are for `plan`; exec is quiet like runc.
+    run: (a) => runPiece(a, "oci-caps", ({ spec }) => [planProcess(spec, { hostLsm: hostLsm(), chdir: false, home: false })]),
   },
 ];
 
@@ -81,5 +73,3 @@ export const tool: ToolDef = {
   seeAlso: ["oci-ns(1)", "oci-mount(1)", "oci-run(1)", "setpriv(1)", "capabilities(7)"],
 };
 
-/** The same definition under its own name. */
-export const ociCaps = tool;

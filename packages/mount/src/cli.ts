@@ -7,8 +7,8 @@
  * /proc/kcore, whether we already run in a user namespace) are read here.
  */
 import type { CommandDef, ParsedArgs, ToolDef } from "@oci-tools/cli";
-import { composePlan, type NamespacePlan, type Op } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
+import { type NamespacePlan, type Op } from "@oci-tools/plan";
+import { asToolError, readSpec, runPiece, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { flagNames } from "./flags.ts";
 import { hostFacts } from "./host.ts";
 import { planRootfs, type RootfsPlan } from "./plan.ts";
@@ -92,23 +92,13 @@ const commands: CommandDef[] = [
     flags: FLAGS,
     positionals: [{ name: "command", describe: "the command and its arguments (looked up in the container)", variadic: true }],
     stopParsingAfter: 1,
-    run: async (a) => {
-      const args = commandWords(a);
-      const { spec, bundleDir } = await readSpec(a);
-      // Only the mount piece: hostname and sysctl belong to namespaces this command does not create.
-      const mountOnly = { ...spec, hostname: undefined, domainname: undefined, linux: { ...spec.linux, sysctl: undefined } };
-      const namespaces: NamespacePlan = { join: [], create: ["mount"] };
-      const rootfs = rootfsPlan(mountOnly, bundleDir, namespaces, a);
-      const plan = asToolError(() =>
-        composePlan({
-          containerId: "oci-mount",
-          stage0: "wait",
-          fragments: [{ namespaces }, rootfs],
-          process: { args, env: callerEnv(), preserveFds: 0 },
-        }),
-      );
-      return runForeground(plan);
-    },
+    run: (a) =>
+      runPiece(a, "oci-mount", ({ spec, bundleDir }) => {
+        // Only the mount piece: hostname and sysctl belong to namespaces this command does not create.
+        const mountOnly = { ...spec, hostname: undefined, domainname: undefined, linux: { ...spec.linux, sysctl: undefined } };
+        const namespaces: NamespacePlan = { join: [], create: ["mount"] };
+        return [{ namespaces }, rootfsPlan(mountOnly, bundleDir, namespaces, a)];
+      }),
   },
 ];
 
@@ -128,5 +118,3 @@ export const tool: ToolDef = {
   seeAlso: ["oci-ns(1)", "oci-caps(1)", "oci-run(1)", "mount(8)"],
 };
 
-/** The same definition under its own name. */
-export const ociMount = tool;

@@ -4,8 +4,8 @@
  *   oci-ns exec -b DIR -- CMD …          enter/create the bundle's namespaces and run CMD (like unshare(1))
  */
 import type { CommandDef, ToolDef } from "@oci-tools/cli";
-import { CLONE_FLAGS, composePlan, type NamespacePlan } from "@oci-tools/plan";
-import { asToolError, callerEnv, commandWords, readSpec, runForeground, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
+import { CLONE_FLAGS, type NamespacePlan } from "@oci-tools/plan";
+import { asToolError, readSpec, runPiece, SPEC_FLAGS, toJson } from "@oci-tools/toolkit";
 import { planNamespaces, type NamespaceOptions } from "./plan.ts";
 
 function options(): NamespaceOptions {
@@ -36,19 +36,7 @@ const commands: CommandDef[] = [
     flags: SPEC_FLAGS,
     positionals: [{ name: "command", describe: "the command and its arguments", variadic: true }],
     stopParsingAfter: 1,
-    run: async (a) => {
-      const args = commandWords(a);
-      const { spec } = await readSpec(a);
-      const plan = asToolError(() =>
-        composePlan({
-          containerId: "oci-ns",
-          stage0: "wait",
-          fragments: [{ namespaces: planNamespaces(spec, options()) }],
-          process: { args, env: callerEnv(), preserveFds: 0 },
-        }),
-      );
-      return runForeground(plan);
-    },
+    run: (a) => runPiece(a, "oci-ns", ({ spec }) => [{ namespaces: planNamespaces(spec, options()) }]),
   },
 ];
 
@@ -68,5 +56,3 @@ export const tool: ToolDef = {
   seeAlso: ["oci-mount(1)", "oci-caps(1)", "oci-run(1)", "unshare(1)"],
 };
 
-/** The same definition under its own name. */
-export const ociNs = tool;

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { ToolError, UsageError, type FlagDef, type ParsedArgs } from "@oci-tools/cli";
-import type { Plan } from "@oci-tools/plan";
+import type { ComposeFragment, Plan } from "@oci-tools/plan";
 import type { InputSource, LoadedSpec } from "@oci-tools/spec";
 
 export const SPEC_FLAGS: FlagDef[] = [
@@ -79,6 +79,21 @@ export async function runForeground(plan: Plan): Promise<number> {
     throw new ToolError(`${where}: ${error.errno}: ${error.message}`);
   }
   return code;
+}
+
+/**
+ * The whole of an `exec -- CMD` command of oci-ns/oci-mount/oci-caps: read the
+ * spec, compose only this tool's fragments into a stage-0 "wait" plan whose
+ * process is CMD with the caller's environment, and run it in the foreground.
+ */
+export async function runPiece(a: ParsedArgs, tool: string, fragments: (input: LoadedInput) => readonly ComposeFragment[]): Promise<number> {
+  const args = commandWords(a);
+  const input = await readSpec(a);
+  const { composePlan } = await import("@oci-tools/plan");
+  const plan = asToolError(() =>
+    composePlan({ containerId: tool, stage0: "wait", fragments: fragments(input), process: { args, env: callerEnv(), preserveFds: 0 } }),
+  );
+  return runForeground(plan);
 }
 
 /** JSON with bigints as decimal strings. */
