@@ -2,36 +2,15 @@
  * Input: 4 bytes of uid (LE), then the file's bytes (fed through a memfd, so
  * the real read loop, line buffer and limits run). It must never crash or
  * leak; a found home is a NUL-free string no longer than the input. The
- * error helpers and the resolver it does not use here are stubbed. */
+ * error helpers are the real ones (sync.c); the resolver, unused here, is stubbed. */
 #define _GNU_SOURCE
 #include "oci.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-struct oci_error g_err;
-
-int fail_errno(int err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(g_err.msg, sizeof g_err.msg, fmt, ap);
-  va_end(ap);
-  g_err.err = err;
-  return -1;
-}
-
-int fail_plain(int err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(g_err.msg, sizeof g_err.msg, fmt, ap);
-  va_end(ap);
-  g_err.err = err;
-  return -1;
-}
 
 int open_in_root(int root, const char *path, int flags) {
   (void)root, (void)path, (void)flags;
