@@ -59,10 +59,12 @@ API int ocisys_send_fd(int sock, int fd, const void *payload, int len) {
   return send_fd(sock, fd, len > 0 ? payload : &dummy, len > 0 ? (size_t)len : 1) < 0 ? -errno : 0;
 }
 
-/* Receives one fd (returned) and up to cap payload bytes (count in *len). */
-API int ocisys_recv_fd(int sock, void *payload, int cap, int *len) {
-  char dummy;
-  struct iovec iov = {cap > 0 ? payload : &dummy, cap > 0 ? (size_t)cap : 1};
+/* One recvmsg keeping the first SCM_RIGHTS fd (close-on-exec) in *fd_out and
+ * closing any extra, so nothing leaks. Returns the byte count or -errno;
+ * -EMSGSIZE when the kernel cut the control data (any fd received is closed). */
+static int recv_one(int sock, void *buf, size_t cap, int flags, int *fd_out) {
+  *fd_out = -1;
+  struct iovec iov = {buf, cap};
   union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * 4)]; } u;
   struct msghdr msg = {0};
   msg.msg_iov = &iov;
@@ -70,25 +72,34 @@ API int ocisys_recv_fd(int sock, void *payload, int cap, int *len) {
   msg.msg_control = u.buf;
   msg.msg_controllen = sizeof u.buf;
   ssize_t r;
-  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
   while (r < 0 && errno == EINTR);
   if (r < 0) return -errno;
-  if (len) *len = cap > 0 ? (int)r : 0;
-  int fd = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (size_t i = 0; i < n; i++) {
       int got;
       memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-      if (fd < 0) fd = got;
-      else close(got); /* only one fd expected: never leak extras */
+      if (*fd_out < 0) *fd_out = got;
+      else close(got); /* one fd per message */
     }
   }
   if (msg.msg_flags & MSG_CTRUNC) {
-    if (fd >= 0) close(fd);
+    if (*fd_out >= 0) close(*fd_out);
+    *fd_out = -1;
     return -EMSGSIZE;
   }
+  return (int)r;
+}
+
+/* Receives one fd (returned) and up to cap payload bytes (count in *len). */
+API int ocisys_recv_fd(int sock, void *payload, int cap, int *len) {
+  char dummy;
+  int fd;
+  int r = recv_one(sock, cap > 0 ? payload : &dummy, cap > 0 ? (size_t)cap : 1, 0, &fd);
+  if (r < 0) return r;
+  if (len) *len = cap > 0 ? r : 0;
   if (fd < 0) return r == 0 ? -EPIPE : -EBADMSG;
   return fd;
 }
@@ -139,26 +150,5 @@ API int ocisys_recv_msg(int sock, void *buf, int cap, int *fd_out, int timeout_m
   while (p < 0 && errno == EINTR);
   if (p < 0) return -errno;
   if (p == 0) return -EAGAIN;
-  struct iovec iov = {buf, cap > 0 ? (size_t)cap : 0};
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * 4)]; } u;
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  ssize_t r;
-  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < n; i++) {
-      int got;
-      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-      if (*fd_out < 0) *fd_out = got;
-      else close(got); /* one fd per message: never leak extras */
-    }
-  }
-  return (int)r;
+  return recv_one(sock, buf, cap > 0 ? (size_t)cap : 0, MSG_DONTWAIT, fd_out);
 }
